@@ -1,0 +1,50 @@
+# Hearth: `make run` serves it on http://127.0.0.1:8000, `make test` runs every check.
+# Both create the virtual environment and install what they need first, and both are idempotent.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint typecheck pytest bench bench-quick migrate seed clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+var:
+	mkdir -p var
+
+# A laptop with nothing configured gets DEBUG=1, SQLite and the in-memory channel layer.
+run: export DEBUG ?= 1
+run: $(VENV)/.installed | var
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_rooms
+	$(BIN)/daphne -b $(HOST) -p $(PORT) server.asgi:application
+
+migrate: $(VENV)/.installed | var
+	$(BIN)/python manage.py migrate --no-input
+
+# Tests run with DEBUG off, as production does; the key below exists only for the test run.
+test: export SECRET_KEY ?= hearth-test-only-secret-key-0123456789-abcdefghijklmnop
+test: $(VENV)/.installed-test | var
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy server rooms moderation frontend
+	$(BIN)/python -m pytest
+
+pytest: export SECRET_KEY ?= hearth-test-only-secret-key-0123456789-abcdefghijklmnop
+pytest: $(VENV)/.installed-test | var
+	$(BIN)/python -m pytest $(ARGS)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,149 @@
+"""Websocket transport of a room (/ws/rooms/<slug>/): parse frames, call services, send frames.
+
+No domain logic and no ORM here: joining is ``rooms.membership``, the message path is
+``rooms.services``. Every frame this consumer writes goes through the connection's Outbox, so
+frames reach the client in one order from one writer task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.db import DatabaseError
+
+from rooms.errors import RoomError
+from rooms.identity import identity_in_scope
+from rooms.membership import Member, join_room, leave_room
+from rooms.outbox import Outbox
+from rooms.protocol import (
+    CLOSE_CODE_FOR_ERROR,
+    CloseCode,
+    ErrorCode,
+    PingFrame,
+    ProtocolError,
+    SendFrame,
+    ack_frame,
+    error_frame,
+    parse_client_frame,
+    pong_frame,
+)
+from rooms.services import post_message
+
+logger = logging.getLogger(__name__)
+
+OUTBOX_LIMIT = 1024
+MAX_SEQ = 2**63 - 1
+
+
+class RoomConsumer(AsyncWebsocketConsumer):
+    # Room traffic goes through the hub, not the channel layer: naming no configured layer here
+    # spares every connection a layer channel and its receive loop.
+    channel_layer_alias = "rooms-use-the-hub-not-a-channel-layer"
+
+    member: Member | None = None
+    outbox: Outbox | None = None
+    writer: asyncio.Task[None] | None = None
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Call the handler directly.
+
+        Channels 4.2+ hops to a thread to close stale database connections before every handler
+        call; every database call here already runs through ``database_sync_to_async``, which does
+        the same, so the extra hop would only slow each frame down.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def connect(self) -> None:
+        identity = await database_sync_to_async(identity_in_scope)(self.scope)
+        await self.accept()
+        self.outbox = Outbox(
+            send=self._send_text, close=self._close, identity_key=identity.key, limit=OUTBOX_LIMIT
+        )
+        self.writer = asyncio.create_task(self._write(self.outbox))
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        try:
+            since = _since_of(self.scope)
+            self.member = await join_room(
+                slug=slug, identity=identity, since=since, outbox=self.outbox
+            )
+        except RoomError as error:
+            self._refuse(error.code, error.detail, **error.extra)
+        except DatabaseError:
+            logger.exception("joining a room failed: database unavailable")
+            self._refuse(ErrorCode.UNAVAILABLE, "Hearth cannot open this room right now.")
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        outbox, member = self.outbox, self.member
+        if outbox is None or member is None:
+            return
+        try:
+            frame = parse_client_frame(text_data, max_bytes=settings.HEARTH_MAX_FRAME_BYTES)
+        except ProtocolError as error:
+            outbox.push(error_frame(error.code, error.detail))
+            return
+        if isinstance(frame, PingFrame):
+            outbox.push(pong_frame())
+        elif isinstance(frame, SendFrame):
+            await self._send_message(member, outbox, frame)
+
+    async def _send_message(self, member: Member, outbox: Outbox, frame: SendFrame) -> None:
+        try:
+            posted = await post_message(member=member, body=frame.body, client_id=frame.client_id)
+        except RoomError as error:
+            outbox.push(
+                error_frame(error.code, error.detail, client_id=frame.client_id, **error.extra)
+            )
+            return
+        except DatabaseError:
+            logger.exception("a message could not be stored")
+            outbox.push(error_frame(ErrorCode.UNAVAILABLE, client_id=frame.client_id))
+            return
+        if posted.seq is not None:
+            outbox.push(ack_frame(client_id=posted.client_id, seq=posted.seq))
+
+    async def disconnect(self, code: int) -> None:
+        if self.member is not None and self.outbox is not None:
+            with contextlib.suppress(Exception):
+                await leave_room(member=self.member, outbox=self.outbox)
+        self.member = None
+        if self.writer is not None:
+            self.writer.cancel()
+
+    def _refuse(self, code: ErrorCode, detail: str, **extra: object) -> None:
+        assert self.outbox is not None
+        self.outbox.push(error_frame(code, detail, **extra))
+        self.outbox.close_after_flush(CLOSE_CODE_FOR_ERROR.get(code, CloseCode.BAD_REQUEST))
+
+    async def _send_text(self, text: str) -> None:
+        await self.send(text_data=text)
+
+    async def _close(self, code: int) -> None:
+        await self.close(code=code)
+
+    async def _write(self, outbox: Outbox) -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            try:
+                await outbox.run()
+            except Exception:
+                logger.exception("writing to a websocket failed")
+
+
+def _since_of(scope: dict[str, Any]) -> int | None:
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("since")
+    if not values:
+        return None
+    raw = values[-1]
+    if not raw.isdigit() or int(raw) > MAX_SEQ:
+        raise RoomError(ErrorCode.BAD_FRAME, "The since parameter must be a whole number.")
+    return int(raw)

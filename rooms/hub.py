@@ -1,0 +1,285 @@
+"""Process-local fan-out: every room this process serves, and the outboxes of its connections.
+
+One hub per event loop (a daphne process has one). For each room with local connections the hub
+follows the room on the backplane once, and for each room event it encodes nothing: the frame
+arrives encoded and is offered as is to every local outbox. No ORM, no channel layer and no thread
+hop on this path.
+
+Order: seqs are taken in the database, so events from several processes can arrive out of order,
+or not at all if a publisher died. The hub delivers each room's messages in seq order with no gaps:
+an early arrival waits, and a gap still open after HEARTH_GAP_FILL_SECONDS is filled from the
+database (``rooms.selectors``), as is everything after a backplane outage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from dataclasses import dataclass, field
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from rooms import selectors
+from rooms.backplane import Backplane, new_backplane
+from rooms.outbox import Outbox
+from rooms.protocol import presence_frame, status_frame
+
+logger = logging.getLogger(__name__)
+
+MESSAGE_EVENT = "m"
+PRESENCE_EVENT = "p"
+
+
+def encode_message_event(*, seq: int, author_key: str, frame: str) -> str:
+    return f"{MESSAGE_EVENT}{seq} {author_key}\n{frame}"
+
+
+def encode_presence_event(*, version: int, total: int) -> str:
+    return f"{PRESENCE_EVENT}{version} {total}"
+
+
+@dataclass
+class LocalRoom:
+    slug: str
+    outboxes: set[Outbox] = field(default_factory=set)
+    identities: dict[str, int] = field(default_factory=dict)
+    delivered: int | None = None
+    early: dict[int, tuple[str, str]] = field(default_factory=dict)
+    gap_fill: asyncio.TimerHandle | asyncio.Task[None] | None = None
+    participants: int = 0
+    presence_version: int = 0
+
+    def offer(self, seq: int, author_key: str, frame: str) -> None:
+        for outbox in self.outboxes:
+            outbox.offer(seq, author_key, frame)
+
+    def notify_all(self, frame: str) -> None:
+        for outbox in self.outboxes:
+            outbox.notify(frame)
+
+
+class RoomHub:
+    def __init__(self, backplane: Backplane) -> None:
+        self.backplane = backplane
+        self._rooms: dict[str, LocalRoom] = {}
+        self._degraded = False
+
+    async def start(self) -> None:
+        await self.backplane.start(on_event=self._on_event, on_status=self._on_status)
+
+    async def close(self) -> None:
+        for room in self._rooms.values():
+            _cancel(room.gap_fill)
+        self._rooms.clear()
+        await self.backplane.close()
+
+    # --- membership ---------------------------------------------------------------------------
+
+    async def attach(self, slug: str, outbox: Outbox) -> None:
+        """Start offering the room's messages to ``outbox`` (it buffers them until it is live)."""
+        room = self._rooms.get(slug)
+        if room is None:
+            room = self._rooms[slug] = LocalRoom(slug=slug)
+            await self.backplane.follow(slug)
+        room.outboxes.add(outbox)
+        room.identities[outbox.identity_key] = room.identities.get(outbox.identity_key, 0) + 1
+
+    async def detach(self, slug: str, outbox: Outbox) -> None:
+        room = self._rooms.get(slug)
+        if room is None or outbox not in room.outboxes:
+            return
+        room.outboxes.discard(outbox)
+        remaining = room.identities.get(outbox.identity_key, 0) - 1
+        if remaining > 0:
+            room.identities[outbox.identity_key] = remaining
+        else:
+            room.identities.pop(outbox.identity_key, None)
+        if not room.outboxes:
+            del self._rooms[slug]
+            _cancel(room.gap_fill)
+            await self.backplane.unfollow(slug)
+        await self.refresh_presence(slug, room)
+
+    def set_baseline(self, slug: str, last_seq: int) -> None:
+        """Everything up to ``last_seq`` is in the database; deliver live from there on."""
+        room = self._rooms.get(slug)
+        if room is None:
+            return
+        if room.delivered is None or room.delivered < last_seq:
+            room.delivered = last_seq
+            self._drain(room)
+
+    async def refresh_presence(self, slug: str, room: LocalRoom | None = None) -> int:
+        """Record this process's count for the room and tell every process the new total."""
+        room = room if room is not None else self._rooms.get(slug)
+        local_count = len(room.identities) if room is not None and slug in self._rooms else 0
+        try:
+            count = await self.backplane.set_presence(slug, local_count)
+            if room is not None:
+                self._apply_presence(room, version=count.version, total=count.total)
+            await self.backplane.publish(
+                slug, encode_presence_event(version=count.version, total=count.total)
+            )
+        except Exception:  # an unreachable backplane must not break joining or leaving
+            logger.warning("presence could not be updated for a room")
+            return room.participants if room is not None else 0
+        return count.total
+
+    @staticmethod
+    def _apply_presence(room: LocalRoom, *, version: int, total: int) -> None:
+        """Take a newer count (counts from several processes may arrive out of order)."""
+        if version <= room.presence_version:
+            return
+        room.presence_version = version
+        if total != room.participants:
+            room.participants = total
+            room.notify_all(presence_frame(participants=total))
+
+    async def participants(self, slug: str) -> int:
+        return await self.backplane.presence_total(slug)
+
+    # --- publishing ---------------------------------------------------------------------------
+
+    async def publish_message(self, slug: str, *, seq: int, author_key: str, frame: str) -> None:
+        """Send a stored message to the room on every process.
+
+        If the backplane is down the message is still stored: local connections get it now, and
+        other processes fill it in from the database when the backplane is back.
+        """
+        try:
+            await self.backplane.publish(
+                slug, encode_message_event(seq=seq, author_key=author_key, frame=frame)
+            )
+        except Exception:
+            logger.warning("a message could not be published; delivering it locally only")
+            room = self._rooms.get(slug)
+            if room is not None:
+                self._receive(room, seq, author_key, frame)
+
+    # --- events from the backplane ------------------------------------------------------------
+
+    def _on_event(self, slug: str, payload: str) -> None:
+        room = self._rooms.get(slug)
+        if room is None:
+            return
+        if payload.startswith(MESSAGE_EVENT):
+            header, _, frame = payload.partition("\n")
+            seq_text, _, author_key = header[1:].partition(" ")
+            self._receive(room, int(seq_text), author_key, frame)
+        elif payload.startswith(PRESENCE_EVENT):
+            version_text, _, total_text = payload[1:].partition(" ")
+            self._apply_presence(room, version=int(version_text), total=int(total_text))
+
+    def _receive(self, room: LocalRoom, seq: int, author_key: str, frame: str) -> None:
+        if room.delivered is not None and seq <= room.delivered:
+            return
+        room.early[seq] = (author_key, frame)
+        if room.delivered is not None:
+            self._drain(room)
+
+    def _drain(self, room: LocalRoom) -> None:
+        delivered = room.delivered
+        assert delivered is not None
+        early = room.early
+        for seq in [seq for seq in early if seq <= delivered]:
+            del early[seq]
+        while delivered + 1 in early:
+            delivered += 1
+            author_key, frame = early.pop(delivered)
+            room.offer(delivered, author_key, frame)
+        room.delivered = delivered
+        if early and room.gap_fill is None:
+            room.gap_fill = asyncio.get_running_loop().call_later(
+                settings.HEARTH_GAP_FILL_SECONDS, self._start_gap_fill, room
+            )
+        elif not early and isinstance(room.gap_fill, asyncio.TimerHandle):
+            room.gap_fill.cancel()
+            room.gap_fill = None
+
+    def _start_gap_fill(self, room: LocalRoom) -> None:
+        room.gap_fill = asyncio.get_running_loop().create_task(self._fill_from_database(room))
+
+    async def _fill_from_database(self, room: LocalRoom, upto: int | None = None) -> None:
+        """Deliver stored messages after the last delivered one, up to the earliest waiting."""
+        room.gap_fill = None if upto is None else room.gap_fill
+        limit = upto if upto is not None else (min(room.early) - 1 if room.early else None)
+        if room.delivered is None or limit is None or limit <= room.delivered:
+            return
+        try:
+            stored = await database_sync_to_async(selectors.room_events_between)(
+                room.slug, after=room.delivered, upto=limit
+            )
+        except Exception:
+            logger.exception("a gap in a room could not be filled from the database; retrying")
+            if self._rooms.get(room.slug) is room and room.gap_fill is None:
+                room.gap_fill = asyncio.get_running_loop().call_later(
+                    settings.HEARTH_GAP_FILL_SECONDS * 4, self._start_gap_fill, room
+                )
+            return
+        if self._rooms.get(room.slug) is not room or room.delivered is None:
+            return
+        for event in stored:
+            if event.seq > room.delivered:
+                room.delivered = event.seq
+                if event.frame is not None:
+                    room.offer(event.seq, event.author_key, event.frame)
+        # Every seq up to the limit was committed before it was asked for: one the database no
+        # longer has was purged by retention and will never arrive.
+        room.delivered = max(room.delivered, limit)
+        self._drain(room)
+
+    def _on_status(self, healthy: bool) -> None:
+        if healthy == (not self._degraded):
+            return
+        self._degraded = not healthy
+        frame = status_frame(state="ok" if healthy else "degraded")
+        for room in self._rooms.values():
+            room.notify_all(frame)
+        if healthy:
+            asyncio.get_running_loop().create_task(self._resync())
+
+    async def _resync(self) -> None:
+        """After an outage: catch every room up from the database and recount presence."""
+        for slug, room in list(self._rooms.items()):
+            last_seq = await database_sync_to_async(selectors.room_last_seq)(slug)
+            if last_seq is not None:
+                await self._fill_from_database(room, upto=last_seq)
+            await self.refresh_presence(slug, room)
+
+
+def _cancel(handle: asyncio.TimerHandle | asyncio.Task[None] | None) -> None:
+    if handle is not None:
+        handle.cancel()
+
+
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RoomHub] = weakref.WeakKeyDictionary()
+_hub_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def get_hub() -> RoomHub:
+    """The hub of the running event loop, started on first use."""
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is not None:
+        return hub
+    lock = _hub_locks.setdefault(loop, asyncio.Lock())
+    async with lock:
+        hub = _hubs.get(loop)
+        if hub is None:
+            hub = RoomHub(new_backplane())
+            await hub.start()
+            _hubs[loop] = hub
+    return hub
+
+
+async def close_hub() -> None:
+    """Stop the running loop's hub (tests and shutdown)."""
+    hub = _hubs.pop(asyncio.get_running_loop(), None)
+    if hub is not None:
+        with contextlib.suppress(Exception):
+            await hub.close()

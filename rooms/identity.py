@@ -1,0 +1,69 @@
+"""Anonymous identities: who a visitor is to Hearth, without a name.
+
+An identity is a random token kept in the visitor's Django session (no account, no email, no IP).
+Nothing derived from it is reversible without the server's SECRET_KEY:
+
+* ``key``: a keyed hash stored with the person's messages, used for idempotency, rate limits,
+  blocks and moderation. It never appears in a frame.
+* ``alias_in(room)``: the pseudonym in one room, from a keyed hash of token and room, so the same
+  person has unrelated names in two rooms.
+
+This module owns reading and creating identities from sessions. It must not touch the database
+itself: session storage does that through Django's session API.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.sessions.backends.base import SessionBase
+from django.utils.crypto import salted_hmac
+
+from rooms.pseudonyms import pseudonym_from_number
+
+SESSION_KEY = "hearth_identity"
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    token: str
+
+    @property
+    def key(self) -> str:
+        return salted_hmac("hearth.identity.key", self.token, algorithm="sha256").hexdigest()[:32]
+
+    def alias_in(self, room_slug: str) -> str:
+        digest = salted_hmac(
+            "hearth.identity.alias", f"{self.token}\x00{room_slug}", algorithm="sha256"
+        ).digest()
+        return pseudonym_from_number(int.from_bytes(digest[:8], "big"))
+
+
+def new_identity() -> Identity:
+    return Identity(token=secrets.token_urlsafe(24))
+
+
+def ensure_identity(session: SessionBase) -> Identity:
+    """The identity held in this session, created and stored there on first use."""
+    token = session.get(SESSION_KEY)
+    if isinstance(token, str) and token:
+        return Identity(token=token)
+    identity = new_identity()
+    session[SESSION_KEY] = identity.token
+    return identity
+
+
+def identity_in_scope(scope: dict[str, Any]) -> Identity:
+    """The identity of a websocket handshake.
+
+    The session must already be loaded (see ``rooms.consumers``). A handshake without a session
+    identity gets one for this connection only: daphne cannot set a cookie on a websocket upgrade,
+    so pages set the cookie first and only non-browser clients reach this fallback.
+    """
+    session = scope.get("session")
+    token = session.get(SESSION_KEY) if session is not None else None
+    if isinstance(token, str) and token:
+        return Identity(token=token)
+    return new_identity()

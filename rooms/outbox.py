@@ -1,0 +1,121 @@
+"""One connection's outgoing frames: ordered, bounded, filtered, written by one task.
+
+The hub hands every room frame to every local outbox with ``offer``; that call only appends to a
+queue, so a fan-out never waits for a socket. The outbox drops frames the connection has already
+seen (by seq) and frames by authors this connection blocks, without re-encoding anything.
+
+While a connection catches up (welcome, then replay of stored messages), live frames wait in a
+buffer; ``go_live`` flushes the buffer, skipping what the replay already sent, so a client never
+sees a seq twice or out of order.
+
+Policy for a client that does not keep up: when more than ``limit`` frames wait, the queue is
+dropped, the client gets a ``too_slow`` error and the connection is closed with CloseCode.TOO_SLOW.
+Nothing is lost: the client reconnects with ``since`` and the replay fills in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+from rooms.protocol import CloseCode, ErrorCode, error_frame
+
+SendText = Callable[[str], Awaitable[None]]
+Close = Callable[[int], Awaitable[None]]
+
+
+class Outbox:
+    def __init__(self, *, send: SendText, close: Close, identity_key: str, limit: int) -> None:
+        self.identity_key = identity_key
+        self.blocked_authors: set[str] = set()
+        self.last_seq = 0
+        self._send = send
+        self._close = close
+        self._limit = limit
+        self._queue: deque[str] = deque()
+        self._catch_up: list[tuple[int, str, str]] | None = []
+        self._wakeup = asyncio.Event()
+        self._close_code: int | None = None
+        self._welcomed = False
+
+    # --- producers (synchronous: called from the hub's fan-out and the consumer) ---------------
+
+    def push(self, frame: str) -> None:
+        """Queue a frame for this connection alone (welcome, ack, error, presence)."""
+        if self._close_code is not None:
+            return
+        self._queue.append(frame)
+        if len(self._queue) > self._limit:
+            self._overflow()
+            return
+        self._wakeup.set()
+
+    def welcome(self, frame: str) -> None:
+        """The first frame of every connection; room notices before it are not sent."""
+        self._welcomed = True
+        self.push(frame)
+
+    def notify(self, frame: str) -> None:
+        """A room notice without seq (presence, status): a snapshot, sent once welcomed."""
+        if self._welcomed:
+            self.push(frame)
+
+    def offer(self, seq: int, author_key: str, frame: str) -> None:
+        """A room message, live from the hub; held back while the connection catches up."""
+        if self._catch_up is not None:
+            self._catch_up.append((seq, author_key, frame))
+            return
+        self._deliver(seq, author_key, frame)
+
+    def replay(self, seq: int, author_key: str, frame: str) -> None:
+        """A stored message sent during catch-up."""
+        self._deliver(seq, author_key, frame)
+
+    def start_after(self, seq: int) -> None:
+        """The connection has seen everything up to ``seq`` (its ``since``, or the welcome's)."""
+        self.last_seq = seq
+
+    def go_live(self) -> None:
+        """End the catch-up: flush live frames that arrived meanwhile, in order, once each."""
+        pending, self._catch_up = self._catch_up or [], None
+        for seq, author_key, frame in sorted(pending, key=lambda item: item[0]):
+            self._deliver(seq, author_key, frame)
+
+    def _deliver(self, seq: int, author_key: str, frame: str) -> None:
+        if seq <= self.last_seq:
+            return
+        self.last_seq = seq
+        if author_key in self.blocked_authors:
+            return
+        self.push(frame)
+
+    def _overflow(self) -> None:
+        self._queue.clear()
+        self._queue.append(error_frame(ErrorCode.TOO_SLOW))
+        self._close_code = CloseCode.TOO_SLOW
+        self._wakeup.set()
+
+    def close_after_flush(self, code: int) -> None:
+        """Send what is queued, then close the connection with ``code``."""
+        if self._close_code is None:
+            self._close_code = code
+        self._wakeup.set()
+
+    # --- the writer task ----------------------------------------------------------------------
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue)
+
+    async def run(self) -> None:
+        """Write queued frames until closed; the consumer runs this as the connection's task."""
+        queue = self._queue
+        while True:
+            while queue:
+                await self._send(queue.popleft())
+            if self._close_code is not None:
+                await self._close(self._close_code)
+                return
+            self._wakeup.clear()
+            await self._wakeup.wait()

@@ -1,0 +1,195 @@
+"""The websocket protocol of a room: frame types, error codes, close codes, encoding and parsing.
+
+This module is a leaf of the dependency graph: it imports nothing from Hearth and touches no
+database, socket or settings. Clients and tests switch on the enums defined here; docs/protocol.md
+documents the same names. Encoders return the JSON text of a frame, built once and written as is to
+every socket that receives it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+from typing import Any
+
+
+class ClientFrameType(StrEnum):
+    SEND = "send"
+    PING = "ping"
+
+
+class ServerFrameType(StrEnum):
+    WELCOME = "welcome"
+    ACK = "ack"
+    MESSAGE = "message"
+    PRESENCE = "presence"
+    ERROR = "error"
+    PONG = "pong"
+    STATUS = "status"
+
+
+class ErrorCode(StrEnum):
+    """Codes of error frames. After a recoverable one the connection stays open and usable."""
+
+    BAD_FRAME = "bad_frame"
+    TOO_LONG = "too_long"
+    EMPTY = "empty"
+    RATE_LIMITED = "rate_limited"
+    ROOM_CLOSED = "room_closed"
+    ROOM_FULL = "room_full"
+    NOT_FOUND = "not_found"
+    UNAVAILABLE = "unavailable"
+    TOO_SLOW = "too_slow"
+
+
+# A sentence for a person, used when the caller has nothing more specific to say.
+DEFAULT_DETAIL: dict[ErrorCode, str] = {
+    ErrorCode.BAD_FRAME: "That message could not be read. Please reload the page and try again.",
+    ErrorCode.TOO_LONG: "That message is too long. Please shorten it and send again.",
+    ErrorCode.EMPTY: "That message is empty. Write something before sending.",
+    ErrorCode.RATE_LIMITED: "You are sending messages quickly. Please wait a moment and try again.",
+    ErrorCode.ROOM_CLOSED: "This room is closed right now.",
+    ErrorCode.ROOM_FULL: "This room is full right now. Please try again in a little while.",
+    ErrorCode.NOT_FOUND: "There is no room here. Please go back to the lobby.",
+    ErrorCode.UNAVAILABLE: "Hearth could not save your message just now. Please try again.",
+    ErrorCode.TOO_SLOW: "Your connection fell behind. Reconnecting will catch you up.",
+}
+
+
+class CloseCode(IntEnum):
+    """Websocket close codes Hearth uses (4000-4999 is the range for applications)."""
+
+    NORMAL = 1000
+    MESSAGE_TOO_BIG = 1009
+    BAD_REQUEST = 4400
+    NOT_FOUND = 4404
+    ROOM_CLOSED = 4410
+    ROOM_FULL = 4429
+    TOO_SLOW = 4408
+
+
+CLOSE_CODE_FOR_ERROR: dict[ErrorCode, CloseCode] = {
+    ErrorCode.BAD_FRAME: CloseCode.BAD_REQUEST,
+    ErrorCode.NOT_FOUND: CloseCode.NOT_FOUND,
+    ErrorCode.ROOM_CLOSED: CloseCode.ROOM_CLOSED,
+    ErrorCode.ROOM_FULL: CloseCode.ROOM_FULL,
+    ErrorCode.TOO_SLOW: CloseCode.TOO_SLOW,
+}
+
+
+class ProtocolError(Exception):
+    """A client frame that cannot be accepted; carries the error code and the sentence to send."""
+
+    def __init__(self, code: ErrorCode, detail: str | None = None) -> None:
+        self.code = code
+        self.detail = detail or DEFAULT_DETAIL[code]
+        super().__init__(f"{code}: {self.detail}")
+
+
+# --- Client frames -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SendFrame:
+    body: str
+    client_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PingFrame:
+    pass
+
+
+ClientFrame = SendFrame | PingFrame
+
+MAX_CLIENT_ID_CHARS = 64
+
+
+def parse_client_frame(text: str | None, *, max_bytes: int) -> ClientFrame:
+    """Parse one text frame from a client, or raise ProtocolError with the code to answer."""
+    if text is None:
+        raise ProtocolError(ErrorCode.BAD_FRAME, "Hearth only understands text frames.")
+    # Checked before parsing so that a huge frame costs no JSON work.
+    if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+        raise ProtocolError(ErrorCode.TOO_LONG, "That frame is too large.")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise ProtocolError(ErrorCode.BAD_FRAME) from None
+    if not isinstance(data, dict):
+        raise ProtocolError(ErrorCode.BAD_FRAME)
+    frame_type = data.get("type")
+    if frame_type == ClientFrameType.SEND:
+        return _parse_send(data)
+    if frame_type == ClientFrameType.PING:
+        return PingFrame()
+    raise ProtocolError(ErrorCode.BAD_FRAME, "Hearth does not know that kind of frame.")
+
+
+def _parse_send(data: dict[str, Any]) -> SendFrame:
+    body = data.get("body")
+    client_id = data.get("client_id")
+    if not isinstance(body, str):
+        raise ProtocolError(ErrorCode.BAD_FRAME, "A message needs a text body.")
+    if not isinstance(client_id, str) or not 1 <= len(client_id) <= MAX_CLIENT_ID_CHARS:
+        raise ProtocolError(
+            ErrorCode.BAD_FRAME,
+            f"A message needs a client_id of 1 to {MAX_CLIENT_ID_CHARS} characters.",
+        )
+    return SendFrame(body=body, client_id=client_id)
+
+
+# --- Server frames -------------------------------------------------------------------------------
+
+
+def _encode(frame: dict[str, Any]) -> str:
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+
+
+def welcome_frame(*, room: str, alias: str, last_seq: int, participants: int) -> str:
+    return _encode(
+        {
+            "type": ServerFrameType.WELCOME,
+            "room": room,
+            "alias": alias,
+            "last_seq": last_seq,
+            "participants": participants,
+        }
+    )
+
+
+def ack_frame(*, client_id: str, seq: int) -> str:
+    return _encode({"type": ServerFrameType.ACK, "client_id": client_id, "seq": seq})
+
+
+def message_frame(*, seq: int, alias: str, body: str, sent_at: str) -> str:
+    return _encode(
+        {
+            "type": ServerFrameType.MESSAGE,
+            "seq": seq,
+            "alias": alias,
+            "body": body,
+            "sent_at": sent_at,
+        }
+    )
+
+
+def presence_frame(*, participants: int) -> str:
+    return _encode({"type": ServerFrameType.PRESENCE, "participants": participants})
+
+
+def error_frame(code: ErrorCode, detail: str | None = None, **extra: Any) -> str:
+    return _encode(
+        {"type": ServerFrameType.ERROR, "code": code, "detail": detail or DEFAULT_DETAIL[code]}
+        | extra
+    )
+
+
+def pong_frame() -> str:
+    return _encode({"type": ServerFrameType.PONG})
+
+
+def status_frame(*, state: str) -> str:
+    """``state`` is "degraded" while messages may be delayed, "ok" once they flow again."""
+    return _encode({"type": ServerFrameType.STATUS, "state": state})

@@ -1,0 +1,9 @@
+"""HTTP routes: the admin, the JSON API and the pages."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include("rooms.urls")),
+]
