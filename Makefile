@@ -29,7 +29,7 @@ run: export DEBUG ?= 1
 run: $(VENV)/.installed | var
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_rooms
-	$(BIN)/daphne -b $(HOST) -p $(PORT) server.asgi:application
+	$(BIN)/python -m server.serve -b $(HOST) -p $(PORT)
 
 migrate: $(VENV)/.installed | var
 	$(BIN)/python manage.py migrate --no-input

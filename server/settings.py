@@ -149,7 +149,8 @@ if PRODUCTION:
 # --- Static files ------------------------------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+# collectstatic's target (the Docker image); unset, whitenoise serves files from the apps.
+STATIC_ROOT = env_str("HEARTH_STATIC_ROOT") or None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -84,3 +84,18 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         f"hearth: database={engine} redis={'yes' if os.environ.get('REDIS_URL') else 'no'} "
         f"require_services={REQUIRE_SERVICES}"
     ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_connections_of_async_tests(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """Close the database connection async tests opened in asgiref's worker thread.
+
+    Runs before pytest-django drops the test database, which PostgreSQL refuses while any
+    session is still connected.
+    """
+    yield
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)
