@@ -42,7 +42,7 @@ async def post_message(*, member: Member, body: str, client_id: str) -> Posted:
     decision = review(text)
     if not decision.body:
         raise RoomError(ErrorCode.EMPTY)
-    message, is_new = await _persist(member, client_id, decision)
+    message, is_new = await database_sync_to_async(store_message)(member, client_id, decision)
     if is_new and message.seq is not None:
         await _broadcast(member, message)
     return Posted(client_id=client_id, seq=message.seq, is_new=is_new, decision=decision)
@@ -94,8 +94,7 @@ def _find_earlier_send(member: Member, client_id: str) -> Posted | None:
     return Posted(client_id=client_id, seq=earlier[0], is_new=False, decision=None)
 
 
-@database_sync_to_async
-def _persist(member: Member, client_id: str, decision: Decision) -> tuple[Message, bool]:
+def store_message(member: Member, client_id: str, decision: Decision) -> tuple[Message, bool]:
     """Store the message; a visible one takes the room's next seq in the same transaction."""
     visible = decision.action == Action.DELIVER
     try:
