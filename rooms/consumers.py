@@ -20,27 +20,35 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from rooms.errors import RoomError
-from rooms.identity import identity_in_scope
+from rooms.identity import Identity, history_floor, identity_in_scope, remember_first_visit
 from rooms.membership import Member, join_room, leave_room
 from rooms.outbox import Outbox
+from moderation.blocks import set_block
+from moderation.crisis import resources_frame_for, visitor_region
+from moderation.flags import report_message
 from rooms.protocol import (
     CLOSE_CODE_FOR_ERROR,
+    MAX_SEQ,
+    BlockFrame,
     CloseCode,
     ErrorCode,
     PingFrame,
     ProtocolError,
+    ReportFrame,
     SendFrame,
     ack_frame,
+    block_ack_frame,
     error_frame,
+    held_frame,
     parse_client_frame,
     pong_frame,
+    report_ack_frame,
 )
-from rooms.services import post_message
+from rooms.services import Posted, post_message
 
 logger = logging.getLogger(__name__)
 
 OUTBOX_LIMIT = 1024
-MAX_SEQ = 2**63 - 1
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
@@ -65,18 +73,27 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def connect(self) -> None:
-        identity = await database_sync_to_async(identity_in_scope)(self.scope)
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        identity, floor = await database_sync_to_async(_session_facts)(self.scope, slug)
         await self.accept()
         self.outbox = Outbox(
             send=self._send_text, close=self._close, identity_key=identity.key, limit=OUTBOX_LIMIT
         )
         self.writer = asyncio.create_task(self._write(self.outbox))
-        slug = self.scope["url_route"]["kwargs"]["slug"]
         try:
             since = _since_of(self.scope)
             self.member = await join_room(
-                slug=slug, identity=identity, since=since, outbox=self.outbox
+                slug=slug,
+                identity=identity,
+                since=since,
+                outbox=self.outbox,
+                history_floor=floor,
+                region=visitor_region(self.scope),
             )
+            if floor is None:
+                await database_sync_to_async(remember_first_visit)(
+                    self.scope, slug, self.member.joined_seq
+                )
         except RoomError as error:
             self._refuse(error.code, error.detail, **error.extra)
         except DatabaseError:
@@ -92,25 +109,50 @@ class RoomConsumer(AsyncWebsocketConsumer):
         except ProtocolError as error:
             outbox.push(error_frame(error.code, error.detail))
             return
-        if isinstance(frame, PingFrame):
-            outbox.push(pong_frame())
-        elif isinstance(frame, SendFrame):
-            await self._send_message(member, outbox, frame)
-
-    async def _send_message(self, member: Member, outbox: Outbox, frame: SendFrame) -> None:
         try:
-            posted = await post_message(member=member, body=frame.body, client_id=frame.client_id)
+            if isinstance(frame, SendFrame):
+                posted = await post_message(
+                    member=member, body=frame.body, client_id=frame.client_id
+                )
+                self._answer_send(member, outbox, posted)
+            elif isinstance(frame, ReportFrame):
+                await database_sync_to_async(report_message)(
+                    room_id=member.room_id,
+                    seq=frame.seq,
+                    reporter_key=member.identity_key,
+                    reason=frame.reason,
+                )
+                outbox.push(report_ack_frame(seq=frame.seq))
+            elif isinstance(frame, BlockFrame):
+                await database_sync_to_async(set_block)(
+                    blocker_key=member.identity_key,
+                    room_id=member.room_id,
+                    alias=frame.alias,
+                    blocked=frame.block,
+                )
+                outbox.push(block_ack_frame(alias=frame.alias, blocked=frame.block))
+            elif isinstance(frame, PingFrame):
+                outbox.push(pong_frame())
         except RoomError as error:
-            outbox.push(
-                error_frame(error.code, error.detail, client_id=frame.client_id, **error.extra)
-            )
-            return
+            outbox.push(error_frame(error.code, error.detail, **_answering(frame), **error.extra))
         except DatabaseError:
-            logger.exception("a message could not be stored")
-            outbox.push(error_frame(ErrorCode.UNAVAILABLE, client_id=frame.client_id))
-            return
+            logger.exception("a frame could not be stored")
+            outbox.push(error_frame(ErrorCode.UNAVAILABLE, **_answering(frame)))
+
+    @staticmethod
+    def _answer_send(member: Member, outbox: Outbox, posted: Posted) -> None:
         if posted.seq is not None:
             outbox.push(ack_frame(client_id=posted.client_id, seq=posted.seq))
+        else:
+            outbox.push(
+                held_frame(
+                    client_id=posted.client_id,
+                    reason=posted.held_reason or "review",
+                    detail=posted.held_detail or "A moderator will look at this message first.",
+                )
+            )
+        if posted.crisis is not None:
+            outbox.push(resources_frame_for(region=member.region, reason=posted.crisis))
 
     async def disconnect(self, code: int) -> None:
         if self.member is not None and self.outbox is not None:
@@ -137,6 +179,22 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 await outbox.run()
             except Exception:
                 logger.exception("writing to a websocket failed")
+
+
+def _session_facts(scope: dict[str, Any], slug: str) -> tuple[Identity, int | None]:
+    """Who is connecting, and where their history in this room begins (one session read)."""
+    return identity_in_scope(scope), history_floor(scope, slug)
+
+
+def _answering(frame: object) -> dict[str, Any]:
+    """The field that ties an error to the frame it answers."""
+    if isinstance(frame, SendFrame):
+        return {"client_id": frame.client_id}
+    if isinstance(frame, ReportFrame):
+        return {"seq": frame.seq}
+    if isinstance(frame, BlockFrame):
+        return {"alias": frame.alias}
+    return {}
 
 
 def _since_of(scope: dict[str, Any]) -> int | None:

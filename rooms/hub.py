@@ -24,21 +24,21 @@ from django.conf import settings
 
 from rooms import selectors
 from rooms.backplane import Backplane, new_backplane
+from rooms.events import (
+    ALL_ROOMS,
+    BLOCK_EVENT,
+    IDENTITY_EVENT,
+    MESSAGE_EVENT,
+    PRESENCE_EVENT,
+    REMOVAL_EVENT,
+    UNBLOCK_EVENT,
+    encode_message_event,
+    encode_presence_event,
+)
 from rooms.outbox import Outbox
-from rooms.protocol import presence_frame, status_frame
+from rooms.protocol import message_removed_frame, presence_frame, status_frame
 
 logger = logging.getLogger(__name__)
-
-MESSAGE_EVENT = "m"
-PRESENCE_EVENT = "p"
-
-
-def encode_message_event(*, seq: int, author_key: str, frame: str) -> str:
-    return f"{MESSAGE_EVENT}{seq} {author_key}\n{frame}"
-
-
-def encode_presence_event(*, version: int, total: int) -> str:
-    return f"{PRESENCE_EVENT}{version} {total}"
 
 
 @dataclass
@@ -65,10 +65,13 @@ class RoomHub:
     def __init__(self, backplane: Backplane) -> None:
         self.backplane = backplane
         self._rooms: dict[str, LocalRoom] = {}
+        self._by_identity: dict[str, set[tuple[str, Outbox]]] = {}
         self._degraded = False
 
     async def start(self) -> None:
-        await self.backplane.start(on_event=self._on_event, on_status=self._on_status)
+        await self.backplane.start(
+            on_event=self._on_event, on_control=self._on_control, on_status=self._on_status
+        )
 
     async def close(self) -> None:
         for room in self._rooms.values():
@@ -86,12 +89,18 @@ class RoomHub:
             await self.backplane.follow(slug)
         room.outboxes.add(outbox)
         room.identities[outbox.identity_key] = room.identities.get(outbox.identity_key, 0) + 1
+        self._by_identity.setdefault(outbox.identity_key, set()).add((slug, outbox))
 
     async def detach(self, slug: str, outbox: Outbox) -> None:
         room = self._rooms.get(slug)
         if room is None or outbox not in room.outboxes:
             return
         room.outboxes.discard(outbox)
+        connections = self._by_identity.get(outbox.identity_key)
+        if connections is not None:
+            connections.discard((slug, outbox))
+            if not connections:
+                del self._by_identity[outbox.identity_key]
         remaining = room.identities.get(outbox.identity_key, 0) - 1
         if remaining > 0:
             room.identities[outbox.identity_key] = remaining
@@ -172,6 +181,28 @@ class RoomHub:
         elif payload.startswith(PRESENCE_EVENT):
             version_text, _, total_text = payload[1:].partition(" ")
             self._apply_presence(room, version=int(version_text), total=int(total_text))
+        elif payload.startswith(REMOVAL_EVENT):
+            room.notify_all(message_removed_frame(seq=int(payload[1:])))
+
+    def _on_control(self, payload: str) -> None:
+        kind = payload[:1]
+        if kind in (BLOCK_EVENT, UNBLOCK_EVENT):
+            blocker_key, _, blocked_key = payload[1:].partition(" ")
+            for _slug, outbox in self._by_identity.get(blocker_key, ()):
+                if kind == BLOCK_EVENT:
+                    outbox.blocked_authors.add(blocked_key)
+                else:
+                    outbox.blocked_authors.discard(blocked_key)
+        elif kind == IDENTITY_EVENT:
+            header, _, frame = payload.partition("\n")
+            identity_key, close_text, room = header[1:].split(" ", 2)
+            close_code = int(close_text)
+            for slug, outbox in list(self._by_identity.get(identity_key, ())):
+                if room not in (ALL_ROOMS, slug):
+                    continue
+                outbox.push(frame)
+                if close_code:
+                    outbox.close_after_flush(close_code)
 
     def _receive(self, room: LocalRoom, seq: int, author_key: str, frame: str) -> None:
         if room.delivered is not None and seq <= room.delivered:

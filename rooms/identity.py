@@ -24,6 +24,7 @@ from django.utils.crypto import salted_hmac
 from rooms.pseudonyms import pseudonym_from_number
 
 SESSION_KEY = "hearth_identity"
+ROOMS_SEEN_KEY = "hearth_rooms_seen"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,3 +68,30 @@ def identity_in_scope(scope: dict[str, Any]) -> Identity:
     if isinstance(token, str) and token:
         return Identity(token=token)
     return new_identity()
+
+
+def history_floor(scope: dict[str, Any], room_slug: str) -> int | None:
+    """The room's last seq when this identity first joined it, or None on a first visit.
+
+    Resuming never replays messages from before a person's first visit: someone who just arrived
+    cannot page back through what others said before they came.
+    """
+    session = scope.get("session")
+    if session is None or not session.get(SESSION_KEY):
+        return None
+    seen = session.get(ROOMS_SEEN_KEY) or {}
+    floor = seen.get(room_slug) if isinstance(seen, dict) else None
+    return floor if isinstance(floor, int) else None
+
+
+def remember_first_visit(scope: dict[str, Any], room_slug: str, last_seq: int) -> None:
+    """Record where this identity's history in the room begins (a session write, once per room)."""
+    session = scope.get("session")
+    if session is None or not session.get(SESSION_KEY):
+        return
+    seen = dict(session.get(ROOMS_SEEN_KEY) or {})
+    if room_slug in seen:
+        return
+    seen[room_slug] = last_seq
+    session[ROOMS_SEEN_KEY] = seen
+    session.save()

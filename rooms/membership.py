@@ -7,11 +7,14 @@ welcome, replay stored messages after ``since``, then go live.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from moderation.blocks import blocked_by
+from moderation.models import Sanction
+from moderation.sanctions import active_until, describe_wait
 from rooms import selectors
 from rooms.errors import RoomError
 from rooms.hub import get_hub
@@ -28,24 +31,41 @@ class Member:
     room_slug: str
     identity_key: str
     alias: str
+    region: str | None = None  # for crisis resources: the person's choice or their browser's
+    joined_seq: int = 0  # the room's last seq when this connection joined
 
 
-async def join_room(*, slug: str, identity: Identity, since: int | None, outbox: Outbox) -> Member:
+async def join_room(
+    *,
+    slug: str,
+    identity: Identity,
+    since: int | None,
+    outbox: Outbox,
+    history_floor: int | None = None,
+    region: str | None = None,
+) -> Member:
     """Admit a connection to a room and queue its welcome and replay, or raise RoomError."""
     room = await database_sync_to_async(selectors.room_info)(slug)
     if room is None:
         raise RoomError(ErrorCode.NOT_FOUND)
     if not room.is_open:
         raise RoomError(ErrorCode.ROOM_CLOSED)
+    await _check_not_banned(identity.key)
     hub = await get_hub()
     if await hub.participants(slug) >= room.capacity:
         raise RoomError(ErrorCode.ROOM_FULL)
 
     member = Member(
-        room_id=room.id, room_slug=slug, identity_key=identity.key, alias=identity.alias_in(slug)
+        room_id=room.id,
+        room_slug=slug,
+        identity_key=identity.key,
+        alias=identity.alias_in(slug),
+        region=region,
     )
     await hub.attach(slug, outbox)
     try:
+        # Loaded after attaching, so that a block made meanwhile arrives as an event instead.
+        outbox.blocked_authors |= await database_sync_to_async(blocked_by)(identity.key)
         last_seq = await database_sync_to_async(selectors.room_last_seq)(slug) or 0
         hub.set_baseline(slug, last_seq)
         participants = await hub.refresh_presence(slug)
@@ -54,22 +74,37 @@ async def join_room(*, slug: str, identity: Identity, since: int | None, outbox:
                 room=slug, alias=member.alias, last_seq=last_seq, participants=participants
             )
         )
-        await _replay(member, since=since, last_seq=last_seq, outbox=outbox)
+        await _replay(member, since=since, floor=history_floor, last_seq=last_seq, outbox=outbox)
     except BaseException:
         await hub.detach(slug, outbox)
         raise
     outbox.go_live()
-    return member
+    return replace(member, joined_seq=last_seq)
 
 
-async def _replay(member: Member, *, since: int | None, last_seq: int, outbox: Outbox) -> None:
-    if since is None or since >= last_seq:
+
+async def _check_not_banned(identity_key: str) -> None:
+    until = await database_sync_to_async(active_until)(identity_key, Sanction.Kind.BAN)
+    if until is not None:
+        raise RoomError(
+            ErrorCode.BANNED,
+            f"A moderator paused your access to Hearth's rooms for {describe_wait(until)}.",
+            until=until.isoformat(),
+        )
+
+
+async def _replay(
+    member: Member, *, since: int | None, floor: int | None, last_seq: int, outbox: Outbox
+) -> None:
+    """Queue the stored messages after ``since``, but none from before the first visit."""
+    if since is None or floor is None or since >= last_seq:
         # A client that claims more than exists (a room reset) starts from the room's present.
         outbox.start_after(last_seq)
         return
-    outbox.start_after(max(since, 0))
+    start = max(since, floor)
+    outbox.start_after(start)
     stored = await database_sync_to_async(selectors.visible_messages_after)(
-        member.room_id, after=since, limit=settings.HEARTH_REPLAY_LIMIT
+        member.room_id, after=start, limit=settings.HEARTH_REPLAY_LIMIT
     )
     for message in stored:
         assert message.seq is not None

@@ -56,6 +56,7 @@ class Message(models.Model):
     client_id = models.CharField(max_length=64)
     body = models.TextField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.VISIBLE)
+    hold_reason = models.CharField(max_length=32, blank=True)
     sent_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
@@ -68,7 +69,7 @@ class Message(models.Model):
                 fields=["room", "author_key", "client_id"], name="message_client_id_unique"
             ),
             models.CheckConstraint(
-                condition=Q(status="held") | Q(seq__isnull=False),
+                condition=~Q(status="visible") | Q(seq__isnull=False),
                 name="message_visible_has_seq",
             ),
         ]

@@ -17,6 +17,9 @@ from typing import Any
 class ClientFrameType(StrEnum):
     SEND = "send"
     PING = "ping"
+    REPORT = "report"
+    BLOCK = "block"
+    UNBLOCK = "unblock"
 
 
 class ServerFrameType(StrEnum):
@@ -27,6 +30,13 @@ class ServerFrameType(StrEnum):
     ERROR = "error"
     PONG = "pong"
     STATUS = "status"
+    HELD = "held"
+    RESOURCES = "resources"
+    REPORT_ACK = "report_ack"
+    BLOCK_ACK = "block_ack"
+    UNBLOCK_ACK = "unblock_ack"
+    MESSAGE_REMOVED = "message_removed"
+    NOTICE = "notice"
 
 
 class ErrorCode(StrEnum):
@@ -41,6 +51,10 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     UNAVAILABLE = "unavailable"
     TOO_SLOW = "too_slow"
+    MUTED = "muted"
+    BANNED = "banned"
+    KICKED = "kicked"
+    BLOCKED_MESSAGE = "blocked_message"
 
 
 # A sentence for a person, used when the caller has nothing more specific to say.
@@ -54,6 +68,10 @@ DEFAULT_DETAIL: dict[ErrorCode, str] = {
     ErrorCode.NOT_FOUND: "There is no room here. Please go back to the lobby.",
     ErrorCode.UNAVAILABLE: "Hearth could not save your message just now. Please try again.",
     ErrorCode.TOO_SLOW: "Your connection fell behind. Reconnecting will catch you up.",
+    ErrorCode.MUTED: "A moderator has paused your messages for a while.",
+    ErrorCode.BANNED: "A moderator has paused your access to Hearth's rooms for a while.",
+    ErrorCode.KICKED: "A moderator has asked you to leave this room for now.",
+    ErrorCode.BLOCKED_MESSAGE: "That message can't be posted here.",
 }
 
 
@@ -67,6 +85,7 @@ class CloseCode(IntEnum):
     ROOM_CLOSED = 4410
     ROOM_FULL = 4429
     TOO_SLOW = 4408
+    REMOVED_BY_MODERATOR = 4403
 
 
 CLOSE_CODE_FOR_ERROR: dict[ErrorCode, CloseCode] = {
@@ -75,6 +94,8 @@ CLOSE_CODE_FOR_ERROR: dict[ErrorCode, CloseCode] = {
     ErrorCode.ROOM_CLOSED: CloseCode.ROOM_CLOSED,
     ErrorCode.ROOM_FULL: CloseCode.ROOM_FULL,
     ErrorCode.TOO_SLOW: CloseCode.TOO_SLOW,
+    ErrorCode.BANNED: CloseCode.REMOVED_BY_MODERATOR,
+    ErrorCode.KICKED: CloseCode.REMOVED_BY_MODERATOR,
 }
 
 
@@ -101,7 +122,23 @@ class PingFrame:
     pass
 
 
-ClientFrame = SendFrame | PingFrame
+@dataclass(frozen=True, slots=True)
+class ReportFrame:
+    seq: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class BlockFrame:
+    alias: str
+    block: bool  # False for unblock
+
+
+ClientFrame = SendFrame | PingFrame | ReportFrame | BlockFrame
+
+MAX_REPORT_REASON_CHARS = 500
+MAX_ALIAS_CHARS = 64
+MAX_SEQ = 2**63 - 1
 
 MAX_CLIENT_ID_CHARS = 64
 
@@ -124,6 +161,10 @@ def parse_client_frame(text: str | None, *, max_bytes: int) -> ClientFrame:
         return _parse_send(data)
     if frame_type == ClientFrameType.PING:
         return PingFrame()
+    if frame_type == ClientFrameType.REPORT:
+        return _parse_report(data)
+    if frame_type in (ClientFrameType.BLOCK, ClientFrameType.UNBLOCK):
+        return _parse_block(data, block=frame_type == ClientFrameType.BLOCK)
     raise ProtocolError(ErrorCode.BAD_FRAME, "Hearth does not know that kind of frame.")
 
 
@@ -138,6 +179,28 @@ def _parse_send(data: dict[str, Any]) -> SendFrame:
             f"A message needs a client_id of 1 to {MAX_CLIENT_ID_CHARS} characters.",
         )
     return SendFrame(body=body, client_id=client_id)
+
+
+def _parse_report(data: dict[str, Any]) -> ReportFrame:
+    seq = data.get("seq")
+    reason = data.get("reason", "")
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
+        raise ProtocolError(ErrorCode.BAD_FRAME, "A report needs the seq of the message.")
+    if not isinstance(reason, str):
+        raise ProtocolError(ErrorCode.BAD_FRAME, "A report's reason must be text.")
+    if len(reason) > MAX_REPORT_REASON_CHARS:
+        raise ProtocolError(
+            ErrorCode.TOO_LONG,
+            f"Please keep the reason under {MAX_REPORT_REASON_CHARS} characters.",
+        )
+    return ReportFrame(seq=seq, reason=reason.strip())
+
+
+def _parse_block(data: dict[str, Any], *, block: bool) -> BlockFrame:
+    alias = data.get("alias")
+    if not isinstance(alias, str) or not 1 <= len(alias) <= MAX_ALIAS_CHARS:
+        raise ProtocolError(ErrorCode.BAD_FRAME, "Say whom to block by their name in this room.")
+    return BlockFrame(alias=alias, block=block)
 
 
 # --- Server frames -------------------------------------------------------------------------------
@@ -193,3 +256,32 @@ def pong_frame() -> str:
 def status_frame(*, state: str) -> str:
     """``state`` is "degraded" while messages may be delayed, "ok" once they flow again."""
     return _encode({"type": ServerFrameType.STATUS, "state": state})
+
+
+def held_frame(*, client_id: str, reason: str, detail: str) -> str:
+    return _encode(
+        {"type": ServerFrameType.HELD, "client_id": client_id, "reason": reason, "detail": detail}
+    )
+
+
+def resources_frame(*, reason: str, resources: dict[str, Any]) -> str:
+    """``resources`` is the JSON of ``moderation.resources.to_json`` for the person's region."""
+    return _encode({"type": ServerFrameType.RESOURCES, "reason": reason} | resources)
+
+
+def report_ack_frame(*, seq: int) -> str:
+    return _encode({"type": ServerFrameType.REPORT_ACK, "seq": seq})
+
+
+def block_ack_frame(*, alias: str, blocked: bool) -> str:
+    frame_type = ServerFrameType.BLOCK_ACK if blocked else ServerFrameType.UNBLOCK_ACK
+    return _encode({"type": frame_type, "alias": alias})
+
+
+def message_removed_frame(*, seq: int) -> str:
+    return _encode({"type": ServerFrameType.MESSAGE_REMOVED, "seq": seq})
+
+
+def notice_frame(*, kind: str, detail: str) -> str:
+    """A private notice from the moderators (``kind``: "warning", "muted")."""
+    return _encode({"type": ServerFrameType.NOTICE, "kind": kind, "detail": detail})

@@ -14,8 +14,13 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from moderation.decision import Action, Decision
+from moderation.flags import flag_for_decision
+from moderation.models import Sanction
 from moderation.review import review
+from moderation.sanctions import active_until, describe_wait
+from moderation.watchlist import current_rules
 from rooms.errors import RoomError
+from rooms.events import publish_message_from_sync, publish_removal
 from rooms.hub import get_hub
 from rooms.membership import Member
 from rooms.models import Message
@@ -25,12 +30,13 @@ from rooms.selectors import frame_of
 
 @dataclass(frozen=True, slots=True)
 class Posted:
-    """What became of a ``send``: the stored message (seq None while held) and its review."""
+    """What became of a ``send``: acked with a seq, or held with a reason for the author."""
 
     client_id: str
     seq: int | None
-    is_new: bool
-    decision: Decision | None
+    held_reason: str | None = None
+    held_detail: str | None = None
+    crisis: str | None = None  # "crisis_self" or "crisis_danger": the author gets resources
 
 
 async def post_message(*, member: Member, body: str, client_id: str) -> Posted:
@@ -38,14 +44,20 @@ async def post_message(*, member: Member, body: str, client_id: str) -> Posted:
     if earlier is not None:
         return earlier
     text = _validate_body(body)
+    await _check_not_muted(member)
     await _take_rate_token(member)
-    decision = review(text)
-    if not decision.body:
-        raise RoomError(ErrorCode.EMPTY)
+    decision = review(text, watched=await current_rules())
+    _refuse_blocked(decision)
     message, is_new = await database_sync_to_async(store_message)(member, client_id, decision)
     if is_new and message.seq is not None:
         await _broadcast(member, message)
-    return Posted(client_id=client_id, seq=message.seq, is_new=is_new, decision=decision)
+    return Posted(
+        client_id=client_id,
+        seq=message.seq,
+        held_reason=decision.reason if message.seq is None else None,
+        held_detail=decision.detail if message.seq is None else None,
+        crisis=decision.crisis_label,
+    )
 
 
 def _validate_body(body: str) -> str:
@@ -60,6 +72,25 @@ def _validate_body(body: str) -> str:
             limit=limit,
         )
     return text
+
+
+async def _check_not_muted(member: Member) -> None:
+    until = await database_sync_to_async(active_until)(member.identity_key, Sanction.Kind.MUTE)
+    if until is not None:
+        raise RoomError(
+            ErrorCode.MUTED,
+            f"A moderator paused your messages. You can write again in {describe_wait(until)}.",
+            until=until.isoformat(),
+        )
+
+
+def _refuse_blocked(decision: Decision) -> None:
+    if decision.action == Action.BLOCK:
+        raise RoomError(
+            ErrorCode.BLOCKED_MESSAGE, decision.detail or "That message can't be posted here."
+        )
+    if not decision.body:
+        raise RoomError(ErrorCode.EMPTY)
 
 
 async def _take_rate_token(member: Member) -> None:
@@ -86,12 +117,20 @@ def _find_earlier_send(member: Member, client_id: str) -> Posted | None:
         Message.objects.filter(
             room_id=member.room_id, author_key=member.identity_key, client_id=client_id
         )
-        .values_list("seq", "status")
+        .values_list("seq", "hold_reason")
         .first()
     )
     if earlier is None:
         return None
-    return Posted(client_id=client_id, seq=earlier[0], is_new=False, decision=None)
+    seq, hold_reason = earlier
+    if seq is not None:
+        return Posted(client_id=client_id, seq=seq)
+    return Posted(
+        client_id=client_id,
+        seq=None,
+        held_reason=hold_reason or "review",
+        held_detail="This message is waiting for a moderator. Nobody else can see it yet.",
+    )
 
 
 def store_message(member: Member, client_id: str, decision: Decision) -> tuple[Message, bool]:
@@ -108,8 +147,10 @@ def store_message(member: Member, client_id: str, decision: Decision) -> tuple[M
                 client_id=client_id,
                 body=decision.body,
                 status=Message.Status.VISIBLE if visible else Message.Status.HELD,
+                hold_reason="" if visible else (decision.reason or "review"),
                 sent_at=timezone.now(),
             )
+            flag_for_decision(message=message, decision=decision)
     except IntegrityError:
         # The same client_id raced in from another connection of this identity: it won.
         message = Message.objects.get(
@@ -141,3 +182,32 @@ async def _broadcast(member: Member, message: Message) -> None:
         author_key=member.identity_key,
         frame=frame_of(message),
     )
+
+
+def release_held_message(message: Message) -> Message:
+    """Show a held message: it takes the room's next seq now and goes to everyone.
+
+    Runs inside the caller's transaction; the broadcast waits for its commit.
+    """
+    message.seq = _take_next_seq(message.room_id)
+    message.status = Message.Status.VISIBLE
+    message.hold_reason = ""
+    message.save(update_fields=["seq", "status", "hold_reason"])
+    frame = frame_of(message)
+    room_slug = message.room.slug
+    transaction.on_commit(
+        lambda: publish_message_from_sync(
+            room=room_slug, seq=message.seq or 0, author_key=message.author_key, frame=frame
+        )
+    )
+    return message
+
+
+def remove_message(message: Message) -> Message:
+    """Take a message down for everyone; connected clients are told at once."""
+    message.status = Message.Status.REMOVED
+    message.save(update_fields=["status"])
+    if message.seq is not None:
+        room_slug, seq = message.room.slug, message.seq
+        transaction.on_commit(lambda: publish_removal(room=room_slug, seq=seq))
+    return message

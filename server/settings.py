@@ -59,7 +59,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "rooms",
+    "rooms.scheduling",
     "moderation",
     "frontend",
 ]
@@ -140,6 +143,8 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("HEARTH_SSL_REDIRECT", True)
+    # Health checks come from inside the deployment, over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env_int("HEARTH_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -151,6 +156,9 @@ if PRODUCTION:
 STATIC_URL = "/static/"
 # collectstatic's target (the Docker image); unset, whitenoise serves files from the apps.
 STATIC_ROOT = env_str("HEARTH_STATIC_ROOT") or None
+# Without collectstatic, whitenoise finds the files in the apps (it does so only with DEBUG=1
+# otherwise), so the pages work with DEBUG off too: tests, a laptop with DEBUG=0.
+WHITENOISE_USE_FINDERS = STATIC_ROOT is None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -162,6 +170,9 @@ STORAGES = {
     },
 }
 
+# Quick exit replaces the page with this neutral site (frontend/, docs/frontend.md).
+HEARTH_EXIT_URL = env_str("HEARTH_EXIT_URL", "https://www.bbc.co.uk/weather")
+
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -172,6 +183,27 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# OpenAPI 3 schema at /api/schema/, Swagger UI at /api/docs/ from local files (no CDN).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Hearth API",
+    "DESCRIPTION": "Rooms and scheduled group sessions. See docs/scheduling.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "SessionStatusEnum": "rooms.scheduling.models.GroupSession.Status",
+        "RsvpStatusEnum": "rooms.scheduling.models.RSVP.Status",
+        "RoomKindEnum": "rooms.models.Room.Kind",
+        "MessageStatusEnum": "rooms.models.Message.Status",
+        "FlagKindEnum": "moderation.models.Flag.Kind",
+        "FlagStatusEnum": "moderation.models.Flag.Status",
+    },
 }
 
 # Nothing Hearth logs names an IP address: daphne's access log stays off and Django's request
@@ -195,4 +227,11 @@ HEARTH_DEFAULT_ROOM_CAPACITY = env_int("HEARTH_DEFAULT_ROOM_CAPACITY", 500, mini
 HEARTH_REPLAY_LIMIT = env_int("HEARTH_REPLAY_LIMIT", 1000, minimum=1)
 HEARTH_GAP_FILL_SECONDS = env_float("HEARTH_GAP_FILL_SECONDS", 0.25, minimum=0.01)
 HEARTH_PRESENCE_TTL_SECONDS = env_int("HEARTH_PRESENCE_TTL_SECONDS", 30, minimum=5)
-HEARTH_CLIENT_ID_MAX_CHARS = 64
+# Scheduled group sessions (rooms.scheduling, docs/scheduling.md)
+HEARTH_SESSION_OPENS_MINUTES_BEFORE = env_int("HEARTH_SESSION_OPENS_MINUTES_BEFORE", 10, minimum=0)
+HEARTH_SESSION_MAX_CAPACITY = env_int("HEARTH_SESSION_MAX_CAPACITY", 50, minimum=1)
+HEARTH_RSVP_RATE = env_str("HEARTH_RSVP_RATE", "10/hour")
+HEARTH_WATCHED_WORDS_TTL = env_float("HEARTH_WATCHED_WORDS_TTL", 5.0, minimum=0.0)
+HEARTH_RETENTION_HOURS = env_int("HEARTH_RETENTION_HOURS", 72, minimum=0)
+HEARTH_FLAG_RETENTION_DAYS = env_int("HEARTH_FLAG_RETENTION_DAYS", 30, minimum=0)
+HEARTH_BLOCK_RETENTION_DAYS = env_int("HEARTH_BLOCK_RETENTION_DAYS", 365, minimum=1)

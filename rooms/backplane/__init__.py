@@ -20,6 +20,9 @@ from django.conf import settings
 RoomEventHandler = Callable[[str, str], None]
 """Called with (room slug, payload) for every event published to a room this process follows."""
 
+ControlHandler = Callable[[str], None]
+"""Called with the payload of every control event (blocks, notices to one identity, kicks)."""
+
 StatusHandler = Callable[[bool], None]
 """Called with False when the backplane loses its connection and True when it is back."""
 
@@ -31,8 +34,11 @@ class PresenceCount:
 
 
 class Backplane(Protocol):
-    async def start(self, *, on_event: RoomEventHandler, on_status: StatusHandler) -> None:
-        """Begin delivering events of followed rooms to ``on_event``."""
+    async def start(
+        self, *, on_event: RoomEventHandler, on_control: ControlHandler, on_status: StatusHandler
+    ) -> None:
+        """Begin delivering events of followed rooms to ``on_event``, control events to
+        ``on_control``."""
 
     async def close(self) -> None:
         """Stop delivering events and release connections."""
@@ -45,6 +51,9 @@ class Backplane(Protocol):
 
     async def publish(self, room: str, payload: str) -> None:
         """Send an event to every process following the room, this one included."""
+
+    async def publish_control(self, payload: str) -> None:
+        """Send a control event to every process, this one included."""
 
     async def set_presence(self, room: str, local_count: int) -> PresenceCount:
         """Record how many people this process holds in the room; return the total of all."""
@@ -68,6 +77,31 @@ def new_backplane() -> Backplane:
     from rooms.backplane.local import LocalBackplane
 
     return LocalBackplane()
+
+
+def publish_from_sync(*, room: str | None, payload: str) -> None:
+    """Publish a room event (or, with ``room=None``, a control event) from synchronous code.
+
+    Used by moderation actions and releases, which run in request threads. Without Redis the
+    event goes to the hubs of this process on their own event loops.
+    """
+    if uses_redis():
+        from rooms.backplane.redis import publish_sync
+
+        publish_sync(settings.REDIS_URL, room=room, payload=payload)
+        return
+    from rooms.backplane.local import publish_to_local_backplanes
+
+    publish_to_local_backplanes(room=room, payload=payload)
+
+
+def backplane_healthy() -> bool:
+    """True if the shared backplane answers (always true in-process)."""
+    if uses_redis():
+        from rooms.backplane.redis import ping_sync
+
+        return ping_sync(settings.REDIS_URL)
+    return True
 
 
 def presence_counts(rooms: list[str]) -> dict[str, int]:

@@ -6,11 +6,13 @@ in worker threads, reads the same counts as the websocket side.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
+import weakref
 from collections import defaultdict
 
-from rooms.backplane import PresenceCount, RoomEventHandler, StatusHandler
+from rooms.backplane import ControlHandler, PresenceCount, RoomEventHandler, StatusHandler
 
 _lock = threading.Lock()
 # room -> {backplane instance id -> count}: several event loops (tests) may share one process.
@@ -18,6 +20,15 @@ _presence: dict[str, dict[int, int]] = defaultdict(dict)
 _presence_version: dict[str, int] = defaultdict(int)
 _buckets: dict[str, tuple[float, float]] = {}
 _MAX_BUCKETS = 50_000
+
+
+# Every started local backplane of this process, for events published from other threads.
+_started: weakref.WeakSet[LocalBackplane] = weakref.WeakSet()
+
+
+def publish_to_local_backplanes(*, room: str | None, payload: str) -> None:
+    for backplane in list(_started):
+        backplane.deliver_threadsafe(room=room, payload=payload)
 
 
 def local_presence_counts(rooms: list[str]) -> dict[str, int]:
@@ -28,17 +39,39 @@ def local_presence_counts(rooms: list[str]) -> dict[str, int]:
 class LocalBackplane:
     def __init__(self) -> None:
         self._on_event: RoomEventHandler | None = None
+        self._on_control: ControlHandler | None = None
         self._followed: set[str] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
-    async def start(self, *, on_event: RoomEventHandler, on_status: StatusHandler) -> None:
+    async def start(
+        self, *, on_event: RoomEventHandler, on_control: ControlHandler, on_status: StatusHandler
+    ) -> None:
         self._on_event = on_event
+        self._on_control = on_control
+        self._loop = asyncio.get_running_loop()
+        _started.add(self)
+
+    def deliver_threadsafe(self, *, room: str | None, payload: str) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(self._deliver, room, payload)
+
+    def _deliver(self, room: str | None, payload: str) -> None:
+        if room is None:
+            if self._on_control is not None:
+                self._on_control(payload)
+        elif self._on_event is not None and room in self._followed:
+            self._on_event(room, payload)
 
     async def close(self) -> None:
+        _started.discard(self)
         with _lock:
             for room in self._followed:
                 _presence[room].pop(id(self), None)
         self._followed.clear()
         self._on_event = None
+        self._on_control = None
 
     async def follow(self, room: str) -> None:
         self._followed.add(room)
@@ -47,8 +80,14 @@ class LocalBackplane:
         self._followed.discard(room)
 
     async def publish(self, room: str, payload: str) -> None:
-        if self._on_event is not None and room in self._followed:
-            self._on_event(room, payload)
+        self._deliver(room, payload)
+
+    async def publish_control(self, payload: str) -> None:
+        for backplane in list(_started):
+            if backplane is self:
+                self._deliver(None, payload)
+            else:
+                backplane.deliver_threadsafe(room=None, payload=payload)
 
     async def set_presence(self, room: str, local_count: int) -> PresenceCount:
         with _lock:

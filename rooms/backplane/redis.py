@@ -24,7 +24,7 @@ import redis
 import redis.asyncio as aioredis
 from django.conf import settings
 
-from rooms.backplane import PresenceCount, RoomEventHandler, StatusHandler
+from rooms.backplane import ControlHandler, PresenceCount, RoomEventHandler, StatusHandler
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +88,8 @@ return wait_ms
 """
 
 PROCESS_ID = f"{os.getpid()}-{secrets.token_hex(4)}"
-# Always subscribed, so the reader has a live subscription before any room is followed.
-CONTROL_CHANNEL = "hearth:process:" + PROCESS_ID
+# Every process follows the control channel: blocks, notices and kicks for one identity.
+CONTROL_CHANNEL = "hearth:control"
 
 
 def _room_of(channel: str) -> str:
@@ -106,6 +106,7 @@ class RedisBackplane:
         self._confirmations: dict[str, asyncio.Future[None]] = {}
         self._pubsub: Any = None
         self._on_event: RoomEventHandler | None = None
+        self._on_control: ControlHandler | None = None
         self._on_status: StatusHandler | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._set_presence = self._redis.register_script(_SET_PRESENCE)
@@ -113,8 +114,11 @@ class RedisBackplane:
         self._take_token = self._redis.register_script(_TAKE_TOKEN)
         self._ttl = int(settings.HEARTH_PRESENCE_TTL_SECONDS)
 
-    async def start(self, *, on_event: RoomEventHandler, on_status: StatusHandler) -> None:
+    async def start(
+        self, *, on_event: RoomEventHandler, on_control: ControlHandler, on_status: StatusHandler
+    ) -> None:
         self._on_event = on_event
+        self._on_control = on_control
         self._on_status = on_status
         try:
             await self._beat()
@@ -164,6 +168,9 @@ class RedisBackplane:
 
     async def publish(self, room: str, payload: str) -> None:
         await self._redis.publish(ROOM_CHANNEL + room, payload)
+
+    async def publish_control(self, payload: str) -> None:
+        await self._redis.publish(CONTROL_CHANNEL, payload)
 
     async def set_presence(self, room: str, local_count: int) -> PresenceCount:
         total, version = await self._set_presence(
@@ -230,11 +237,14 @@ class RedisBackplane:
             kind = message["type"]
             channel = message["channel"]
             if kind == "message":
-                if self._on_event is not None and channel.startswith(ROOM_CHANNEL):
-                    try:
+                try:
+                    if channel == CONTROL_CHANNEL:
+                        if self._on_control is not None:
+                            self._on_control(message["data"])
+                    elif self._on_event is not None:
                         self._on_event(_room_of(channel), message["data"])
-                    except Exception:
-                        logger.exception("a room event could not be handled")
+                except Exception:
+                    logger.exception("an event from the backplane could not be handled")
             elif kind == "subscribe":
                 confirmed = self._confirmations.get(channel)
                 if confirmed is not None and not confirmed.done():
@@ -262,6 +272,19 @@ def presence_counts_sync(url: str, rooms: list[str]) -> dict[str, int]:
         logger.warning("presence counts unavailable: redis did not answer")
         return {}
     return {room: int(total) for room, total in zip(rooms, totals, strict=True)}
+
+
+def publish_sync(url: str, *, room: str | None, payload: str) -> None:
+    """Publish from synchronous code (request threads): a room event, or a control event."""
+    channel = CONTROL_CHANNEL if room is None else ROOM_CHANNEL + room
+    _sync_client(url).publish(channel, payload)
+
+
+def ping_sync(url: str) -> bool:
+    try:
+        return bool(_sync_client(url).ping())
+    except (redis.RedisError, OSError):
+        return False
 
 
 _sync_clients: dict[str, redis.Redis] = {}

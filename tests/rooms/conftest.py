@@ -126,11 +126,14 @@ class RoomClient:
         await self.communicator.disconnect()
 
 
-def _session_cookie(identity: Identity) -> bytes:
-    session = SessionStore()
-    session[SESSION_KEY] = identity.token
-    session.save()
-    return f"hearth_session={session.session_key}".encode()
+def _session_cookie(identity: Identity, sessions: dict[str, str]) -> bytes:
+    """The cookie of this identity's browser session (one session per identity, as in a browser)."""
+    if identity.token not in sessions:
+        session = SessionStore()
+        session[SESSION_KEY] = identity.token
+        session.save()
+        sessions[identity.token] = str(session.session_key)
+    return f"hearth_session={sessions[identity.token]}".encode()
 
 
 Connect = Callable[..., Awaitable[tuple[RoomClient, dict[str, Any]]]]
@@ -140,6 +143,7 @@ Connect = Callable[..., Awaitable[tuple[RoomClient, dict[str, Any]]]]
 async def connect() -> AsyncIterator[Connect]:
     """Open a protocol client on a room: returns (client, first frame)."""
     clients: list[RoomClient] = []
+    sessions: dict[str, str] = {}
 
     async def _connect(
         slug: str,
@@ -148,14 +152,17 @@ async def connect() -> AsyncIterator[Connect]:
         since: int | str | None = None,
         origin: bytes | None = ORIGIN,
         cookie: bool = True,
+        query: str = "",
     ) -> tuple[RoomClient, dict[str, Any]]:
         headers = []
         if origin is not None:
             headers.append((b"origin", origin))
         if cookie:
-            cookie_value = await sync_to_async(_session_cookie)(identity or new_identity())
+            cookie_value = await sync_to_async(_session_cookie)(identity or new_identity(), sessions)
             headers.append((b"cookie", cookie_value))
-        path = f"/ws/rooms/{slug}/" + (f"?since={since}" if since is not None else "")
+        params = [f"since={since}"] if since is not None else []
+        params += [query] if query else []
+        path = f"/ws/rooms/{slug}/" + ("?" + "&".join(params) if params else "")
         communicator = WebsocketCommunicator(application, path, headers=headers)
         connected, _ = await communicator.connect(timeout=5)
         if not connected:

@@ -89,6 +89,8 @@ async def test_resending_a_client_id_acks_the_original_seq_without_storing_again
 
 async def test_resume_replays_missed_messages_in_order_then_goes_live(connect, room):
     identity = new_identity()
+    earlier, _ = await connect(room.slug, identity=identity)
+    await earlier.disconnect()
     writer, _ = await connect(room.slug)
     for i in range(4):
         await writer.say(f"message {i + 1}")
@@ -100,6 +102,22 @@ async def test_resume_replays_missed_messages_in_order_then_goes_live(connect, r
     await writer.say("message 5")
     assert (await client.receive_type("message"))["seq"] == 5
     assert await client.silent()
+
+
+async def test_a_newcomer_cannot_page_back_through_history_from_before_they_came(connect, room):
+    writer, _ = await connect(room.slug)
+    await writer.say("said before the newcomer came")
+    newcomer = new_identity()
+    client, welcome = await connect(room.slug, identity=newcomer, since=0)
+    assert welcome["last_seq"] == 1
+    assert await client.silent()
+    await writer.say("said after")
+    await client.disconnect()
+    # Coming back later, they get what they missed since their first visit, not before.
+    again, _ = await connect(room.slug, identity=newcomer, since=0)
+    replayed = await again.receive_type("message")
+    assert (replayed["seq"], replayed["body"]) == (2, "said after")
+    assert await again.silent()
 
 
 async def test_fresh_connection_without_since_gets_only_new_messages(connect, room):

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 import websockets
 from asgiref.sync import sync_to_async
+from django.contrib.sessions.backends.db import SessionStore
 
+from rooms.identity import SESSION_KEY, Identity, new_identity
 from rooms.models import Message
 from tests.support.servers import running_servers
 
@@ -38,13 +40,33 @@ class Peer:
         return client_id
 
 
-async def join(server: Any, slug: str) -> tuple[Peer, dict[str, Any]]:
+async def join(
+    server: Any, slug: str, *, identity: Identity | None = None, since: int | None = None
+) -> tuple[Peer, dict[str, Any]]:
+    identity = identity or new_identity()
+    if identity.token not in SESSIONS:
+        SESSIONS[identity.token] = await sync_to_async(session_cookie)(identity)
+    cookie = SESSIONS[identity.token]
+    query = f"?since={since}" if since is not None else ""
     # max_queue=None: a test client that does not read must still see the close handshake.
     socket = await websockets.connect(
-        f"{server.ws}/ws/rooms/{slug}/", origin=ORIGIN, max_queue=None
+        f"{server.ws}/ws/rooms/{slug}/{query}",
+        origin=ORIGIN,
+        additional_headers={"Cookie": cookie},
+        max_queue=None,
     )
     peer = Peer(socket)
     return peer, await peer.next("welcome")
+
+
+SESSIONS: dict[str, str] = {}  # identity token -> cookie: one browser session per identity
+
+
+def session_cookie(identity: Identity) -> str:
+    session = SessionStore()
+    session[SESSION_KEY] = identity.token
+    session.save()
+    return f"hearth_session={session.session_key}"
 
 
 @pytest.fixture
@@ -100,20 +122,17 @@ async def test_concurrent_writers_on_two_processes_keep_seq_gap_free(two_servers
 async def test_resume_on_the_other_process_after_a_kill(two_servers, room):
     first, second = two_servers
     talker, _ = await join(second, room.slug)
-    listener, _ = await join(first, room.slug)
+    listener_identity = new_identity()
+    listener, _ = await join(first, room.slug, identity=listener_identity)
     await talker.send("one")
     seen = (await listener.next("message"))["seq"]
     first.kill()
     for body in ("two", "three"):
         await talker.send(body)
-    socket = await websockets.connect(
-        f"{second.ws}/ws/rooms/{room.slug}/?since={seen}", origin=ORIGIN, max_queue=None
-    )
-    resumed = Peer(socket)
-    await resumed.next("welcome")
+    resumed, _ = await join(second, room.slug, identity=listener_identity, since=seen)
     bodies = [(await resumed.next("message"))["body"] for _ in range(2)]
     assert bodies == ["two", "three"]
     await talker.send("four")
     assert (await resumed.next("message"))["body"] == "four"
-    await socket.close()
+    await resumed.socket.close()
     await talker.socket.close()

@@ -62,14 +62,15 @@ class Server:
                 self.kill()
 
 
-def start_server(env: dict[str, str], log_dir: Path) -> Server:
-    port = free_port()
+def start_server(env: dict[str, str], log_dir: Path, port: int | None = None) -> Server:
+    """Start daphne on ``port`` (a free one if None: pass a port to restart a stopped server)."""
+    port = port or free_port()
     log = log_dir / f"daphne-{port}.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "server.serve", "-b", "127.0.0.1", "-p", str(port)],
         cwd=ROOT,
         env=env,
-        stdout=log.open("wb"),
+        stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
     )
     server = Server(port=port, process=process, log=log)

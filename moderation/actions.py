@@ -1,0 +1,143 @@
+"""What a moderator can do with a flag. Every action resolves the flag and writes the audit log.
+
+Effects on people in rooms (a message shown or taken down, a private notice, a kick) are
+published after the transaction commits, so nothing reaches a client that was not kept.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from moderation.live import announce_flag_on_commit
+from moderation.models import AuditEntry, Flag, Sanction
+from moderation.sanctions import describe_wait, impose
+from rooms.events import publish_to_identity
+from rooms.models import Message
+from rooms.protocol import CloseCode, ErrorCode, error_frame, notice_frame
+from rooms.services import release_held_message, remove_message
+
+
+class FlagAction(StrEnum):
+    DISMISS = "dismiss"
+    RELEASE = "release"
+    REMOVE = "remove"
+    WARN = "warn"
+    MUTE = "mute"
+    KICK = "kick"
+    BAN = "ban"
+
+
+NEEDS_MINUTES = frozenset({FlagAction.MUTE, FlagAction.BAN})
+
+DEFAULT_WARNING = (
+    "A moderator asks you to look at the community guidelines. Everyone here deserves to feel safe."
+)
+
+
+class ActionRefused(Exception):
+    """The action cannot apply to this flag; the sentence says why, for the moderator."""
+
+
+def resolve_flag(
+    *,
+    flag_id: int,
+    moderator: User,
+    action: FlagAction,
+    reason: str = "",
+    minutes: int | None = None,
+) -> Flag:
+    with transaction.atomic():
+        flag = Flag.objects.select_for_update().select_related("room").get(pk=flag_id)
+        if flag.status == Flag.Status.RESOLVED:
+            raise ActionRefused("Another moderator has already resolved this flag.")
+        message = (
+            Message.objects.select_for_update().select_related("room").get(pk=flag.message_id)
+            if flag.message_id is not None
+            else None
+        )
+        if message is None and action != FlagAction.DISMISS:
+            raise ActionRefused("The message of this flag no longer exists; only dismiss applies.")
+        if message is not None:
+            _apply(action, message=message, moderator=moderator, reason=reason, minutes=minutes)
+        flag.status = Flag.Status.RESOLVED
+        flag.resolution = action
+        flag.resolved_at = timezone.now()
+        flag.save(update_fields=["status", "resolution", "resolved_at"])
+        AuditEntry.objects.create(
+            moderator=moderator,
+            action=action,
+            room=flag.room,
+            flag=flag,
+            target=_describe(message, flag),
+            reason=reason,
+            message_text=message.body if message is not None else None,
+        )
+        announce_flag_on_commit(flag.id)
+    return flag
+
+
+def _apply(
+    action: FlagAction,
+    *,
+    message: Message,
+    moderator: User,
+    reason: str,
+    minutes: int | None,
+) -> None:
+    author, room_slug = message.author_key, message.room.slug
+    if action == FlagAction.RELEASE:
+        if message.status != Message.Status.HELD:
+            raise ActionRefused("Only a held message can be released.")
+        release_held_message(message)
+    elif action == FlagAction.REMOVE:
+        if message.status == Message.Status.REMOVED:
+            raise ActionRefused("This message has already been removed.")
+        remove_message(message)
+    elif action == FlagAction.WARN:
+        _tell(author, notice_frame(kind="warning", detail=reason or DEFAULT_WARNING))
+    elif action in NEEDS_MINUTES:
+        if not minutes or minutes < 1:
+            raise ActionRefused("Say for how many minutes.")
+        kind = Sanction.Kind.MUTE if action == FlagAction.MUTE else Sanction.Kind.BAN
+        sanction = impose(
+            identity_key=author, kind=kind, minutes=minutes, moderator=moderator, reason=reason
+        )
+        wait = describe_wait(sanction.until)
+        if kind == Sanction.Kind.MUTE:
+            _tell(
+                author,
+                notice_frame(kind="muted", detail=f"A moderator paused your messages for {wait}."),
+            )
+        else:
+            frame = error_frame(
+                ErrorCode.BANNED,
+                f"A moderator paused your access to Hearth's rooms for {wait}.",
+                until=sanction.until.isoformat(),
+            )
+            _tell(author, frame, close_code=CloseCode.REMOVED_BY_MODERATOR)
+    elif action == FlagAction.KICK:
+        _tell(
+            author,
+            error_frame(ErrorCode.KICKED),
+            close_code=CloseCode.REMOVED_BY_MODERATOR,
+            room=room_slug,
+        )
+
+
+def _tell(identity_key: str, frame: str, *, close_code: int = 0, room: str | None = None) -> None:
+    transaction.on_commit(
+        lambda: publish_to_identity(
+            identity_key=identity_key, frame=frame, close_code=close_code, room=room
+        )
+    )
+
+
+def _describe(message: Message | None, flag: Flag) -> str:
+    if message is None:
+        return f"a deleted message in {flag.room.slug}"
+    number = f"#{message.seq}" if message.seq is not None else "(held)"
+    return f"{message.alias} in {message.room.slug}, message {number}"

@@ -1,0 +1,41 @@
+"""No-contact blocks: a person stops receiving another's messages everywhere, silently.
+
+A block names someone by their pseudonym in one room; Hearth stores it against their identity, so
+it holds in every room (where they have other pseudonyms), across reconnects and processes.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from moderation.models import Block
+from rooms.errors import RoomError
+from rooms.events import publish_block
+from rooms.models import Message
+from rooms.protocol import ErrorCode
+
+
+def set_block(*, blocker_key: str, room_id: int, alias: str, blocked: bool) -> None:
+    """Block (or unblock) the person who writes as ``alias`` in this room."""
+    blocked_key = (
+        Message.objects.filter(room_id=room_id, alias=alias)
+        .exclude(author_key=blocker_key)
+        .order_by("-sent_at")
+        .values_list("author_key", flat=True)
+        .first()
+    )
+    if blocked_key is None:
+        raise RoomError(ErrorCode.NOT_FOUND, "Nobody has written under that name in this room.")
+    with transaction.atomic():
+        if blocked:
+            Block.objects.get_or_create(blocker_key=blocker_key, blocked_key=blocked_key)
+        else:
+            Block.objects.filter(blocker_key=blocker_key, blocked_key=blocked_key).delete()
+        transaction.on_commit(
+            lambda: publish_block(blocker_key=blocker_key, blocked_key=blocked_key, blocked=blocked)
+        )
+
+
+def blocked_by(identity_key: str) -> set[str]:
+    """The identities this identity has blocked."""
+    return set(Block.objects.filter(blocker_key=identity_key).values_list("blocked_key", flat=True))

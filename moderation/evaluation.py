@@ -1,0 +1,158 @@
+"""Measuring review() against a labelled set of messages (tests/moderation/data/labelled.jsonl).
+
+Owns: loading the labelled set, computing precision and recall per label and the crisis
+figures the tests hold the step to, and printing them as a markdown table:
+
+    .venv/bin/python -m moderation.evaluation [--split dev|holdout|all] [--errors] [PATH]
+
+Must not: change what review() decides, or be imported by the message path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from moderation.decision import CRISIS_LABELS, Label
+from moderation.review import review
+
+__all__ = ["DEFAULT_PATH", "Example", "Report", "evaluate", "load_examples", "markdown"]
+
+DEFAULT_PATH = (
+    Path(__file__).resolve().parent.parent / "tests" / "moderation" / "data" / "labelled.jsonl"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    labels: frozenset[Label]
+    split: str
+
+
+@dataclass(frozen=True, slots=True)
+class LabelScore:
+    label: str
+    support: int
+    true_positives: int
+    false_positives: int
+    false_negatives: int
+
+    @property
+    def precision(self) -> float:
+        flagged = self.true_positives + self.false_positives
+        return self.true_positives / flagged if flagged else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.true_positives / self.support if self.support else 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    split: str
+    examples: int
+    ordinary: int
+    scores: tuple[LabelScore, ...]
+    crisis: LabelScore  # either crisis label counts as a hit for either
+    ordinary_flagged_as_crisis: int
+    errors: tuple[tuple[str, frozenset[Label], frozenset[Label]], ...]
+
+    @property
+    def ordinary_crisis_rate(self) -> float:
+        return self.ordinary_flagged_as_crisis / self.ordinary if self.ordinary else 0.0
+
+    def score(self, label: str) -> LabelScore:
+        if label == "crisis":
+            return self.crisis
+        return next(score for score in self.scores if score.label == label)
+
+
+def load_examples(path: Path = DEFAULT_PATH) -> list[Example]:
+    examples = []
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            try:
+                labels = frozenset(Label(label) for label in row["labels"])
+            except ValueError as error:
+                raise ValueError(f"{path}:{number}: {error}") from error
+            examples.append(Example(row["text"], labels, row.get("split", "dev")))
+    return examples
+
+
+def _score(label: str, pairs: Sequence[tuple[bool, bool]]) -> LabelScore:
+    return LabelScore(
+        label=label,
+        support=sum(1 for truth, _ in pairs if truth),
+        true_positives=sum(1 for truth, got in pairs if truth and got),
+        false_positives=sum(1 for truth, got in pairs if got and not truth),
+        false_negatives=sum(1 for truth, got in pairs if truth and not got),
+    )
+
+
+def evaluate(examples: Iterable[Example], *, split: str = "all") -> Report:
+    chosen = [e for e in examples if split == "all" or e.split == split]
+    results = [(example, review(example.text).labels) for example in chosen]
+    scores = tuple(
+        _score(label.value, [(label in ex.labels, label in got) for ex, got in results])
+        for label in Label
+    )
+    crisis_pairs = [
+        (bool(ex.labels & CRISIS_LABELS), bool(got & CRISIS_LABELS)) for ex, got in results
+    ]
+    ordinary = [(ex, got) for ex, got in results if not ex.labels]
+    return Report(
+        split=split,
+        examples=len(results),
+        ordinary=len(ordinary),
+        scores=scores,
+        crisis=_score("crisis (either)", crisis_pairs),
+        ordinary_flagged_as_crisis=sum(1 for _, got in ordinary if got & CRISIS_LABELS),
+        errors=tuple((ex.text, ex.labels, got) for ex, got in results if ex.labels != got),
+    )
+
+
+def markdown(reports: Sequence[Report]) -> str:
+    lines = [
+        "| split | label | messages with label | precision | recall |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    for report in reports:
+        for score in (*report.scores, report.crisis):
+            lines.append(
+                f"| {report.split} | {score.label} | {score.support} | "
+                f"{score.precision:.3f} | {score.recall:.3f} |"
+            )
+        lines.append(
+            f"| {report.split} | ordinary flagged as crisis | {report.ordinary} ordinary | | "
+            f"{report.ordinary_flagged_as_crisis} ({report.ordinary_crisis_rate:.1%}) |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path", nargs="?", type=Path, default=DEFAULT_PATH)
+    parser.add_argument("--split", choices=("dev", "holdout", "all", "each"), default="each")
+    parser.add_argument("--errors", action="store_true", help="list every disagreement")
+    args = parser.parse_args(argv)
+    examples = load_examples(args.path)
+    splits = ("all", "dev", "holdout") if args.split == "each" else (args.split,)
+    reports = [evaluate(examples, split=split) for split in splits]
+    print(markdown(reports))
+    if args.errors:
+        for text, expected, got in reports[0].errors:
+            want = ",".join(sorted(expected)) or "-"
+            have = ",".join(sorted(got)) or "-"
+            print(f"want {want:32} got {have:32} {text}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,351 @@
+"""Personal details that would break a room's anonymity: what kinds a message contains.
+
+Owns: finding phone numbers (any common format, spaced, dotted, +44/0044, spelled out in
+words), email addresses (also "name at gmail dot com"), street addresses ("42 Elm Street",
+"flat 3, 12 High Road"), postcodes (UK postcodes, and US ZIP codes where the text says so),
+social media usernames ("@name", "my insta is x", "snap: x", "name#1234"), links to social
+media profiles, and full names given as identification ("my name is Jane Smith",
+"my ex is John Carter"). Links to other sites (a charity, a news story) are not personal, nor
+are helpline numbers (lexicons/pii_safe_numbers.txt and moderation/data/resources.json),
+nor "@" mentions of the room's own pseudonyms or of "@mods".
+
+Must not: store or return the details themselves (only their kinds), or decide what happens
+to the message (review.py does).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from enum import Enum
+from functools import cache
+from pathlib import Path
+
+from moderation.datafiles import read_entries
+from moderation.skeleton import TextView, canonical_words
+
+__all__ = ["PiiKind", "find_pii"]
+
+
+class PiiKind(Enum):
+    """Kinds in the order the author is told about them; the value is how they are named."""
+
+    PHONE = "a phone number"
+    EMAIL = "an email address"
+    ADDRESS = "a home or street address"
+    POSTCODE = "a postcode or ZIP code"
+    HANDLE = "a social media username"
+    LINK = "a link to a social media profile"
+    NAME = "a full name"
+
+
+def _words(name: str) -> frozenset[str]:
+    return frozenset(entry.lower() for _, entry in read_entries(name))
+
+
+_COMMON = _words("common_words.txt")
+_FIRST_NAMES = _words("pii_first_names.txt")
+_TITLES = frozenset("dr doctor mr mrs ms miss mx prof professor sir dame lord lady officer pc "
+                    "detective sergeant nurse judge father sister brother saint st".split())
+
+# --- phone numbers -----------------------------------------------------------------------------
+
+_PHONE = re.compile(r"(?<![\w+/.])(?:\+|00)?\s?\(?\d(?:[ .\-()]{0,3}\d){6,16}(?![\w/])")
+_YEAR_LIST = re.compile(r"(?:(?:19|20)\d\d[\s.\-]*)+")
+_NUMBER_WORDS = frozenset(
+    "zero oh one two three four five six seven eight nine double triple".split()
+)
+_SPOKEN_NUMBER = re.compile(
+    r"(?:\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple)\b[\s,.\-]*){7,}"
+)
+
+
+@cache
+def _safe_numbers() -> frozenset[str]:
+    numbers = {re.sub(r"\D", "", entry) for _, entry in read_entries("pii_safe_numbers.txt")}
+    # The crisis resources shown to people in this app are by definition fine to share.
+    resources = Path(__file__).resolve().parent / "data" / "resources.json"
+    try:
+        data = json.loads(resources.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = None
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("phone", "phone_dial", "sms", "emergency") and isinstance(value, str):
+                    numbers.add(re.sub(r"\D", "", value))
+                elif key == "emergency_other" and isinstance(value, list):
+                    numbers.update(re.sub(r"\D", "", str(item)) for item in value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(data)
+    numbers.discard("")
+    return frozenset(numbers)
+
+
+def _is_safe_number(digits: str) -> bool:
+    safe = _safe_numbers()
+    if digits in safe:
+        return True
+    # "+1 800 799 7233" and "1-800-799-7233" are the same helpline.
+    return any(digits.endswith(number) and len(number) >= 7 for number in safe)
+
+
+def _has_phone(view: TextView) -> bool:
+    for match in _PHONE.finditer(view.body):
+        text = match.group(0)
+        digits = re.sub(r"\D", "", text)
+        if not 7 <= len(digits) <= 15:
+            continue
+        if _YEAR_LIST.fullmatch(text.strip()):
+            continue  # "2019 2020" is a list of years
+        if not _is_safe_number(digits):
+            return True
+    if not _NUMBER_WORDS.isdisjoint(view.words):
+        for match in _SPOKEN_NUMBER.finditer(view.lower):
+            words = re.findall(r"[a-z]+", match.group(0))
+            digits = sum(3 if w == "triple" else 2 if w == "double" else 1 for w in words)
+            digits -= sum(1 for w in words if w in ("double", "triple"))
+            if digits >= 7:
+                return True
+    return False
+
+
+# --- email -------------------------------------------------------------------------------------
+
+_EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+_AT = r"(?:\s*(?:@|\(at\)|\[at\]|\{at\}|<at>)\s*|\s+at\s+)"
+_DOT = r"(?:\s*(?:\.|\(dot\)|\[dot\]|\{dot\}|<dot>)\s*|\s+dot\s+)"
+_TLD = r"(?:com|net|org|co|uk|io|me|edu|gov|info|de|fr|ca|au|ie|nz|us|biz|mail|email)"
+_SPELLED_EMAIL = re.compile(rf"[\w.+\-]{{2,}}{_AT}[\w\-]+(?:{_DOT}[\w\-]+)*{_DOT}{_TLD}\b")
+
+
+def _has_email(view: TextView) -> bool:
+    if "@" in view.body and _EMAIL.search(view.body):
+        return True
+    lower = view.lower
+    if "dot" in lower or "(at)" in lower or "[at]" in lower or "{at}" in lower:
+        for match in _SPELLED_EMAIL.finditer(lower):
+            text = match.group(0)
+            # An ordinary email is found above; this one must be spelled out to count here.
+            if re.search(r"\bdot\b|[(\[{<]at[)\]}>]|[(\[{<]dot[)\]}>]", text):
+                return True
+    return False
+
+
+# --- links and handles -------------------------------------------------------------------------
+
+_PROFILE_LINK = re.compile(
+    r"(?<![\w.])(?:https?://)?(?:www\.|m\.|mobile\.|[a-z]{2}\.)?"
+    r"(?:facebook|fb|instagram|instagr\.am|tiktok|twitter|x|linkedin|snapchat|youtube|threads"
+    r"|bsky|reddit|onlyfans|vk|t|wa|discord|discordapp|pinterest|tumblr|twitch|linktr|patreon"
+    r"|cash|venmo|paypal|kik|telegram|mastodon\.social|bsky\.app)"
+    r"\.(?:com|me|net|app|gg|ee|social|am|co)/(?!r/|groups/|hashtag/|explore/|help)[\w.\-@%/]+"
+)
+_AT_HANDLE = re.compile(r"(?<![\w.@])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)")
+_DISCORD_TAG = re.compile(r"(?<![\w#])[\w.]{2,32}#\d{4}\b")
+_MENTIONS = _words("pii_mentions.txt")
+
+
+@cache
+def _pseudonym_mentions() -> frozenset[str]:
+    """"@QuietHeron": people mention each other by pseudonym; that reveals nothing."""
+    try:
+        from rooms.pseudonyms import ADJECTIVES, CREATURES
+    except Exception:  # rooms may not be importable here (tools, tests): no exemptions then
+        return frozenset()
+    return frozenset(f"{a}{c}".lower() for a in ADJECTIVES for c in CREATURES)
+
+
+def _platform_pattern() -> str:
+    names = sorted(
+        {" ".join(canonical_words(entry)) for _, entry in read_entries("pii_platforms.txt")},
+        key=len,
+        reverse=True,
+    )
+    return "|".join(re.escape(name) for name in names if name)
+
+
+_PLATFORM = _platform_pattern()
+_PLATFORM_WORDS = frozenset(
+    word for _, entry in read_entries("pii_platforms.txt") for word in canonical_words(entry)
+)
+# Run on canonical text, so "sn@p" is "snap" and "its" is "it is"; the value is the next token.
+_PLATFORM_HANDLE = re.compile(
+    rf"(?<!\S)(?:(?:my|his|her|their|our) (?:{_PLATFORM}) (?:(?:handle|name|username|user name"
+    rf"|account|id|tag|page|profile|@) )?(?:is|=|:|it is) (?:: )?"
+    rf"|(?:add|follow|find|message|msg|dm|text|contact|reach|hit|search) me (?:up )?(?:on|at|via"
+    rf"|through|@) (?:{_PLATFORM}) (?:(?:[:,\-=]|at|on|is|it is|as|@|under) )*"
+    rf"|(?:^|[.,:] )(?:{_PLATFORM}) (?:handle |name |username |id )?(?:[:=]|it is) (?:: )?"
+    rf"|(?<!\S)(?:snap|snapchat|insta|instagram|ig|kik|discord|telegram|whatsapp|dm|message) me "
+    rf"(?:(?:on|at|@|:) )*)"
+    rf"@?([^\s.,:]+) "
+)
+
+
+def _handle_value(value: str) -> bool:
+    if len(value) < 2 or value in _COMMON or value in _PLATFORM_WORDS:
+        return False
+    return not value.isdigit() or len(value) >= 4
+
+
+def _has_link(view: TextView) -> bool:
+    return "/" in view.lower and _PROFILE_LINK.search(view.lower) is not None
+
+
+def _has_handle(view: TextView) -> bool:
+    body = view.body
+    if "@" in body:
+        for match in _AT_HANDLE.finditer(body):
+            name = match.group(1).lower()
+            if name in _MENTIONS or name in _pseudonym_mentions():
+                continue
+            return True
+    if "#" in body and _DISCORD_TAG.search(body):
+        return True
+    if not _PLATFORM_WORDS.isdisjoint(view.words):
+        for match in _PLATFORM_HANDLE.finditer(view.canonical):
+            if _handle_value(match.group(1)):
+                return True
+    return False
+
+
+# --- addresses and postcodes -------------------------------------------------------------------
+
+_STREET_STOP = (
+    "the a an my his her their our your of to in on at for from with and or but down up over into "
+    "onto off out by near past this that these those is was are were be been it he she they we "
+    "you i me him them us no not all some any more most every each other another different same "
+    "long short time times minute minutes min mins hour hours hr hrs day days week weeks month "
+    "months year years yr yrs mile miles km metres meters feet ft foot steps step block blocks "
+    "door doors house houses kid kids children people pills tablets mg ml stone lbs kg floor "
+    "floors stories storeys hundred thousand million first second third last next whole entire "
+    "full half times pm am just only about around nearly almost over under few several many"
+).split()
+_SUFFIXES = sorted(
+    (entry.lower() for _, entry in read_entries("pii_street_suffixes.txt")), key=len, reverse=True
+)
+_STREET = re.compile(
+    r"\b\d{1,5}[a-z]?,?\s+"
+    rf"(?:(?!(?:{'|'.join(_STREET_STOP)})\b)[a-z][a-z'\-]*\.?\s+){{1,3}}"
+    rf"(?:{'|'.join(re.escape(s) for s in _SUFFIXES)})\b"
+)
+_UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}\b")
+_POSTCODE_IN_CONTEXT = re.compile(
+    r"\b(?:post ?code|postal code|zip(?: ?code)?|address|area code)\b\W+(?:is\W+|was\W+)?"
+    r"(?:[a-z]{1,2}\d[a-z\d]? ?\d[a-z]{2}|\d{5}(?:-\d{4})?)\b"
+)
+_US_STATES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|"
+    "NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC"
+)
+_STATE_ZIP = re.compile(rf"\b(?:{_US_STATES}),?\s+\d{{5}}(?:-\d{{4}})?\b")
+
+
+def _has_address(view: TextView) -> bool:
+    return _STREET.search(view.lower) is not None
+
+
+def _has_postcode(view: TextView) -> bool:
+    return bool(
+        _UK_POSTCODE.search(view.body)
+        or _POSTCODE_IN_CONTEXT.search(view.lower)
+        or _STATE_ZIP.search(view.body)
+    )
+
+
+# --- names -------------------------------------------------------------------------------------
+
+
+def _intro_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    kinds: dict[str, str] = {}
+    for _, entry in read_entries("pii_name_intros.txt"):
+        kind, sep, phrase = entry.partition(": ")
+        if not sep:
+            kind, phrase = "weak", entry
+        kinds[phrase.lower()] = kind
+    phrases = sorted(kinds, key=len, reverse=True)
+    alternatives = "|".join(
+        r"\s+".join(re.escape(word).replace("'", "['’]?") for word in phrase.split())
+        for phrase in phrases
+    )
+    word = r"([A-Za-z][A-Za-z'’\-]+)"
+    pattern = re.compile(
+        rf"(?<![\w'])((?i:{alternatives}))[\s,:\-]+{word}(?:\s+{word})?(?:\s+{word})?"
+    )
+    return pattern, kinds
+
+
+_INTRO, _INTRO_KINDS = _intro_pattern()
+_STRONG_WORDS = frozenset("name names called surname maiden google goes search look".split())
+_CAPITALISED_PAIR = re.compile(r"\b[A-Z][a-z'’\-]+\s+[A-Z][a-z'’\-]+")
+
+
+def _namey(word: str) -> bool:
+    lower = word.lower()
+    return len(word) >= 2 and lower not in _COMMON and lower not in _TITLES
+
+
+def _is_full_name(kind: str, intro: str, words: list[str]) -> bool:
+    first, second = words[0], words[1] if len(words) > 1 else None
+    if kind == "surname":
+        return _namey(first)
+    if second is None or not (_namey(first) and _namey(second)):
+        return False
+    known_first = first.lower() in _FIRST_NAMES
+    both_capitalised = first[0].isupper() and second[0].isupper()
+    same_case = both_capitalised or (first.islower() and second.islower())
+    if kind == "strong":
+        return both_capitalised or known_first or same_case
+    if known_first and same_case:
+        return True
+    # "my ex is Tomasz Nowak": a relation named outright, in capitals, is a name too.
+    return both_capitalised and intro.lower().split()[-1] == "is"
+
+
+def _has_name(view: TextView) -> bool:
+    words = view.words
+    if (
+        _STRONG_WORDS.isdisjoint(words)
+        and _FIRST_NAMES.isdisjoint(words)
+        and not _CAPITALISED_PAIR.search(view.body)
+    ):
+        return False
+    for match in _INTRO.finditer(view.body):
+        intro = " ".join(match.group(1).lower().replace("’", "'").split())
+        kind = _INTRO_KINDS.get(intro, "weak")
+        following = [w for w in match.groups()[1:] if w]
+        if _is_full_name(kind, intro, following):
+            return True
+    return False
+
+
+_DETECTORS = (
+    (PiiKind.PHONE, _has_phone),
+    (PiiKind.EMAIL, _has_email),
+    (PiiKind.ADDRESS, _has_address),
+    (PiiKind.POSTCODE, _has_postcode),
+    (PiiKind.HANDLE, _has_handle),
+    (PiiKind.LINK, _has_link),
+    (PiiKind.NAME, _has_name),
+)
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def find_pii(view: TextView) -> tuple[PiiKind, ...]:
+    """The kinds of personal detail in the message, in PiiKind order (empty: none)."""
+    has_digit = _HAS_DIGIT.search(view.body) is not None
+    found = []
+    for kind, detector in _DETECTORS:
+        if not has_digit and kind in (PiiKind.ADDRESS, PiiKind.POSTCODE):
+            continue  # both need a number; most messages have none
+        if kind is PiiKind.PHONE and not has_digit and _NUMBER_WORDS.isdisjoint(view.words):
+            continue
+        if detector(view):
+            found.append(kind)
+    return tuple(found)

@@ -1,0 +1,318 @@
+"""The de-obfuscated "skeleton" of a message that the word lists are matched against.
+
+Owns: turning a stored body into a TextView, once per message:
+- ``canonical``: lower case; Cyrillic/Greek/small-capital look-alikes folded to Latin
+  (lexicons/confusables.txt); accents dropped; letter-spaced runs joined ("k i l l" -> "kill",
+  "k.y.s" -> "kys"); leetspeak undone inside words ("k1ll", "$uicide", "d!e", "p@thetic");
+  censoring stars resolved against lexicons/censored.txt ("b*tch"); stretched letters
+  respelled to the lexicon word they stretch ("diiiie" -> "die", "kiiilll" -> "kill", while
+  "of" stays "of": see ``respell``); contractions and chat spellings expanded
+  (lexicons/contractions.txt: "don't" -> "do not", "gonnnna" -> "going to", "u" -> "you").
+  Words are joined by single spaces; "," and ":" stay as their own tokens; a sentence end
+  (. ! ? ; or a line break) becomes "."; the text always ends with " . ".
+- ``dense``: letter-spaced runs of four or more characters, joined, with every repeated
+  letter collapsed ("k i l l m y s e l f" -> "kilmyself"), for matching phrases written
+  without spaces (phrases.py collapses its dense patterns the same way).
+Lexicon phrases go through ``canonical_words`` so they are compared in the same form.
+
+Must not: decide anything, or be used for what is stored (the body keeps what people typed).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from moderation.datafiles import LEXICON_DIR, read_entries, read_mapping
+
+__all__ = ["TextView", "canonical_words", "collapse_repeats", "respell", "view"]
+
+
+def _combining_class() -> str:
+    codes = [
+        code
+        for code in (*range(0x300, 0x20000), *range(0xE0100, 0xE01F0))
+        if unicodedata.category(chr(code)) in ("Mn", "Me")
+    ]
+    return "[" + "".join(f"\\U{code:08x}" for code in codes) + "]"
+
+
+_COMBINING = re.compile(_combining_class())
+
+
+def _load_confusables() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for left, right in read_mapping("confusables.txt").items():
+        for char in left.split():
+            if len(char) != 1:
+                raise ValueError(f"lexicons/confusables.txt: {char!r} is not one character")
+            table[ord(char)] = right
+    return table
+
+
+_CONFUSABLES = _load_confusables()
+
+_REPEATS = re.compile(r"([^\W\d_])\1+")
+_LONG_RUNS = re.compile(r"([^\W\d_])\1{2,}")
+_RUNS = re.compile(r"([^\W\d_])\1*")
+
+
+def collapse_repeats(word: str) -> str:
+    """Every run of one repeated letter becomes one letter: "kiiill" -> "kil"."""
+    return _REPEATS.sub(r"\1", word)
+
+
+def _load_known() -> dict[str, tuple[str, ...]]:
+    """Every word used in any lexicon, keyed by its collapsed form ("kil" -> ("kill",))."""
+    known: dict[str, set[str]] = {}
+    for path in sorted(LEXICON_DIR.glob("*.txt")):
+        if path.name == "confusables.txt":
+            continue
+        for _, entry in read_entries(path.name):
+            for word in re.findall(r"[a-z]+", entry.lower()):
+                known.setdefault(collapse_repeats(word), set()).add(word)
+    return {key: tuple(sorted(words)) for key, words in known.items()}
+
+
+_KNOWN_BY_SHAPE = _load_known()
+_KNOWN = frozenset(word for words in _KNOWN_BY_SHAPE.values() for word in words)
+
+
+def _run_lengths(word: str) -> list[int]:
+    return [len(match.group(0)) for match in _RUNS.finditer(word)]
+
+
+def respell(word: str) -> str:
+    """Undo stretched letters without merging real words.
+
+    "diiiie" -> "die" and "kiiilll" -> "kill" (a lexicon word whose doubled letters the token
+    also doubles), but "of" stays "of" and "as" stays "as": collapsing every double would make
+    "scared of myself" read as "off myself" and a watched "ass" match every "as".
+    """
+    if word in _KNOWN or not _REPEATS.search(word):
+        return word
+    candidates = _KNOWN_BY_SHAPE.get(collapse_repeats(word))
+    if candidates:
+        runs = _run_lengths(word)
+        fitting = [
+            known
+            for known in candidates
+            if all(need <= have for need, have in zip(_run_lengths(known), runs, strict=False))
+        ]
+        if fitting:
+            return max(fitting, key=len)
+    return _LONG_RUNS.sub(r"\1\1", word)
+
+
+# Leetspeak: only inside a word that also has a letter, so numbers and times stay numbers.
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t",
+         "$": "s", "@": "a", "!": "i", "|": "l"}  # fmt: skip
+_LEET_CHARS = frozenset(_LEET)
+# Numbers with a unit or ordinal ("3am", "100mg", "2nd", "4b") are not leetspeak.
+_NUMBER_WITH_UNIT = re.compile(r"\d+(?:[a-z]|st|nd|rd|th|am|pm|hrs?|mins?|mg|ml|kg|lbs?|yrs?|yo|ft|cm|mm|km|mph|k|m)?")  # noqa: E501
+
+
+def _unleet(word: str) -> str:
+    out: list[str] = []
+    for char in word:
+        mapped = _LEET.get(char)
+        if mapped is None:
+            out.append(char)
+        elif char == "1":
+            # "k1ll" and "ki11" both mean kill: a 1 after i or l is another l.
+            out.append("l" if out and out[-1] in "il" else "i")
+        else:
+            out.append(mapped)
+    return "".join(out)
+
+
+def _load_censored() -> tuple[str, ...]:
+    return tuple(line.lower() for _, line in read_entries("censored.txt"))
+
+
+_CENSORED = _load_censored()
+_STARS = re.compile(r"\*+")
+
+
+def _uncensor(word: str) -> str:
+    parts = _STARS.split(word)
+    if len(parts) > 1 and any(parts):
+        stars = _STARS.findall(word)
+        pattern = "".join(
+            re.escape(part) + (f"[a-z]{{1,{len(star) + 1}}}" if i < len(stars) else "")
+            for i, (part, star) in enumerate(zip(parts, [*stars, ""], strict=True))
+        )
+        compiled = re.compile(pattern)
+        for candidate in _CENSORED:
+            if compiled.fullmatch(candidate):
+                return candidate
+    return word.replace("*", "")
+
+
+def _load_expansions() -> dict[str, tuple[str, ...]]:
+    expansions: dict[str, tuple[str, ...]] = {}
+    for left, right in read_mapping("contractions.txt").items():
+        value = tuple(right.lower().split())
+        for key in left.lower().split(","):
+            key = key.strip()
+            if key:
+                expansions[key] = value
+    return expansions
+
+
+_EXPANSIONS = _load_expansions()
+_BOUNDARY = (".",)
+_TOKEN_CACHE: dict[str, tuple[str, ...]] = {}
+_TOKEN_CACHE_LIMIT = 50_000
+
+
+def _canonical_token(token: str) -> tuple[str, ...]:
+    first = token[0]
+    if first in ".!?;\n":
+        return _BOUNDARY
+    if first in ",:":
+        return (first,)
+    word = token.strip("'*_")
+    if not word:
+        return ()
+    hit = _EXPANSIONS.get(word)
+    if hit is not None:
+        return hit
+    word = word.replace("'", "")
+    if not _LEET_CHARS.isdisjoint(word) and re.search("[a-z]", word):
+        if not _NUMBER_WITH_UNIT.fullmatch(word):
+            word = _unleet(word)
+    if "*" in word:
+        word = _uncensor(word)
+    word = respell(word)
+    hit = _EXPANSIONS.get(word)
+    return hit if hit is not None else (word,)
+
+
+def _words_of_token(token: str) -> tuple[str, ...]:
+    words = _TOKEN_CACHE.get(token)
+    if words is None:
+        words = _canonical_token(token)
+        if len(_TOKEN_CACHE) >= _TOKEN_CACHE_LIMIT:
+            # Crude but bounded: a flood of unique junk must not grow memory without limit.
+            _TOKEN_CACHE.clear()
+        _TOKEN_CACHE[token] = words
+    return words
+
+
+_TOKENS = re.compile(r"[.!?;\n]+|[,:]|(?:[\w$@|'*]|!(?=\w))+")
+_SINGLE = r"(?:[^\W_]|[$@!|])"
+_SPACED_SEPARATORS = re.compile(r"[ .\-*_]")
+# Three spaced letters join only when they spell one of these (so "u r a loser" stays words).
+_SHORT_SPACED = frozenset({"kys", "kms", "die"})
+
+
+def _fold(text: str) -> str:
+    """Lower case with look-alike letters and accents removed."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    text = text.translate(_CONFUSABLES)
+    text = unicodedata.normalize("NFKD", text)
+    return _COMBINING.sub("", text)
+
+
+def canonical_words(text: str) -> tuple[str, ...]:
+    """The canonical words of a phrase or message fragment (used to compile lexicons)."""
+    words: list[str] = []
+    for token in _TOKENS.findall(_fold(text)):
+        words.extend(_words_of_token(token))
+    return tuple(words)
+
+
+@dataclass(frozen=True, slots=True)
+class TextView:
+    """One message in every form the classifiers need; built once per message by ``view``."""
+
+    body: str
+    lower: str
+    canonical: str
+    words: tuple[str, ...]
+    dense: tuple[str, ...]
+
+
+_CHUNK_CACHE: dict[str, tuple[tuple[str, ...], str | None]] = {}
+_SPACED_CHUNK = re.compile(rf"{_SINGLE}(?:[.\-*_]{_SINGLE}){{2,}}[.!?,;:]*")
+_LEET_SINGLES = frozenset("$@!|")
+
+
+def _chunk(chunk: str) -> tuple[tuple[str, ...], str | None]:
+    """Canonical words of one whitespace-separated chunk, and its dense form if letter-spaced."""
+    hit = _CHUNK_CACHE.get(chunk)
+    if hit is not None:
+        return hit
+    dense = None
+    if _SPACED_CHUNK.fullmatch(chunk):  # "k.i.l.l", "k-y-s"
+        joined = _SPACED_SEPARATORS.sub("", chunk.rstrip(".!?,;:"))
+        if len(joined) >= 4:
+            dense = collapse_repeats(_unleet(joined))
+        chunk_words = tuple(w for t in _TOKENS.findall(joined) for w in _words_of_token(t))
+        if chunk[-1] in ".!?;":
+            chunk_words += _BOUNDARY
+    else:
+        chunk_words = tuple(w for t in _TOKENS.findall(chunk) for w in _words_of_token(t))
+    result = (chunk_words, dense)
+    if len(_CHUNK_CACHE) >= _TOKEN_CACHE_LIMIT:
+        _CHUNK_CACHE.clear()
+    _CHUNK_CACHE[chunk] = result
+    return result
+
+
+def _single(chunk: str) -> str | None:
+    """The character of a one-character chunk ("k", "k.", "$"), as in "k i l l"."""
+    if len(chunk) == 1:
+        return chunk if chunk.isalnum() or chunk in _LEET_SINGLES else None
+    if len(chunk) == 2 and chunk[1] in ".,-*_" and (chunk[0].isalnum() or chunk[0] in "$@|"):
+        return chunk[0]
+    return None
+
+
+def _spaced_run(letters: list[str], words: list[str], dense: list[str]) -> None:
+    joined = "".join(letters)
+    if len(joined) >= 4 or joined in _SHORT_SPACED:
+        words.extend(_chunk(joined)[0])
+        if len(joined) >= 4:
+            dense.append(collapse_repeats(_unleet(joined)))
+    else:
+        for letter in letters:
+            words.extend(_chunk(letter)[0])
+
+
+@lru_cache(maxsize=512)
+def view(body: str) -> TextView:
+    """The TextView of a normalised, sanitised body (cached: review and watched share it)."""
+    words: list[str] = []
+    dense: list[str] = []
+    run: list[str] = []
+    cache = _CHUNK_CACHE
+    for chunk in _fold(body).split():
+        if len(chunk) <= 2 and (letter := _single(chunk)) is not None:
+            run.append(letter)
+            continue
+        if run:
+            _spaced_run(run, words, dense)
+            run = []
+        hit = cache.get(chunk)
+        if hit is None:
+            hit = _chunk(chunk)
+        words.extend(hit[0])
+        if hit[1] is not None:
+            dense.append(hit[1])
+    if run:
+        _spaced_run(run, words, dense)
+    if not words or words[-1] != ".":
+        words.append(".")
+    return TextView(
+        body=body,
+        lower=body.lower(),
+        canonical=" ".join(words) + " ",
+        words=tuple(words),
+        dense=tuple(dense),
+    )

@@ -1,0 +1,74 @@
+"""Events between Hearth processes: their wire format, and publishing them from sync code.
+
+Room events travel on the room's channel; control events (blocks, a notice or a kick for one
+identity) on the control channel every process follows. Payloads are short text headers followed
+by an already encoded frame, so a receiving process never re-encodes a frame.
+Moderation actions and releases run in request threads and publish through ``publish_*`` below.
+"""
+
+from __future__ import annotations
+
+from rooms.backplane import publish_from_sync
+
+# Room events
+MESSAGE_EVENT = "m"
+PRESENCE_EVENT = "p"
+REMOVAL_EVENT = "r"
+# Control events
+BLOCK_EVENT = "b"
+UNBLOCK_EVENT = "u"
+IDENTITY_EVENT = "i"
+ALL_ROOMS = "*"
+
+
+def encode_message_event(*, seq: int, author_key: str, frame: str) -> str:
+    return f"{MESSAGE_EVENT}{seq} {author_key}\n{frame}"
+
+
+def encode_presence_event(*, version: int, total: int) -> str:
+    return f"{PRESENCE_EVENT}{version} {total}"
+
+
+def encode_removal_event(*, seq: int) -> str:
+    return f"{REMOVAL_EVENT}{seq}"
+
+
+def encode_block_event(*, blocker_key: str, blocked_key: str, blocked: bool) -> str:
+    return f"{BLOCK_EVENT if blocked else UNBLOCK_EVENT}{blocker_key} {blocked_key}"
+
+
+def encode_identity_event(
+    *, identity_key: str, frame: str, close_code: int = 0, room: str | None = None
+) -> str:
+    """A frame for every connection of one identity (in one room, or all), then maybe a close."""
+    return f"{IDENTITY_EVENT}{identity_key} {close_code} {room or ALL_ROOMS}\n{frame}"
+
+
+def publish_message_from_sync(*, room: str, seq: int, author_key: str, frame: str) -> None:
+    publish_from_sync(
+        room=room, payload=encode_message_event(seq=seq, author_key=author_key, frame=frame)
+    )
+
+
+def publish_removal(*, room: str, seq: int) -> None:
+    publish_from_sync(room=room, payload=encode_removal_event(seq=seq))
+
+
+def publish_block(*, blocker_key: str, blocked_key: str, blocked: bool) -> None:
+    publish_from_sync(
+        room=None,
+        payload=encode_block_event(
+            blocker_key=blocker_key, blocked_key=blocked_key, blocked=blocked
+        ),
+    )
+
+
+def publish_to_identity(
+    *, identity_key: str, frame: str, close_code: int = 0, room: str | None = None
+) -> None:
+    publish_from_sync(
+        room=None,
+        payload=encode_identity_event(
+            identity_key=identity_key, frame=frame, close_code=close_code, room=room
+        ),
+    )

@@ -1,0 +1,55 @@
+"""The labelled evaluation set: the targets review() is held to.
+
+data/labelled.jsonl holds peer-support messages written for this purpose; about 30% of them
+("split": "holdout") were written before any lexicon existed and are never used for tuning.
+`python -m moderation.evaluation` prints the full table (docs/moderation.md has the figures).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from moderation.decision import Label
+from moderation.evaluation import Report, evaluate, load_examples
+
+
+@pytest.fixture(scope="module")
+def examples():  # type: ignore[no-untyped-def]
+    return load_examples()
+
+
+@pytest.fixture(scope="module")
+def report(examples) -> Report:  # type: ignore[no-untyped-def]
+    return evaluate(examples, split="all")
+
+
+def test_the_set_is_big_and_balanced_enough(examples) -> None:  # type: ignore[no-untyped-def]
+    counts = Counter(label for example in examples for label in example.labels)
+    ordinary = sum(1 for example in examples if not example.labels)
+    holdout = sum(1 for example in examples if example.split == "holdout")
+    assert len(examples) >= 300
+    assert ordinary * 2 >= len(examples)
+    assert counts[Label.CRISIS_SELF] >= 40 and counts[Label.CRISIS_DANGER] >= 40
+    assert counts[Label.PII] >= 40 and counts[Label.HARASSMENT] >= 30
+    assert 0.25 <= holdout / len(examples) <= 0.35
+    assert len({example.text for example in examples}) == len(examples)
+
+
+def test_crisis_recall(report: Report) -> None:
+    assert report.crisis.recall >= 0.95, report.errors
+
+
+def test_ordinary_messages_are_rarely_flagged_as_crisis(report: Report) -> None:
+    assert report.ordinary_crisis_rate <= 0.03, report.errors
+
+
+def test_pii_recall(report: Report) -> None:
+    assert report.score("pii").recall >= 0.95, report.errors
+
+
+def test_harassment_is_measured_too(report: Report) -> None:
+    # No target was set for harassment; this keeps a collapse from going unnoticed.
+    score = report.score("harassment")
+    assert score.recall >= 0.8 and score.precision >= 0.8, report.errors
