@@ -46,5 +46,18 @@ pytest: export SECRET_KEY ?= hearth-test-only-secret-key-0123456789-abcdefghijkl
 pytest: $(VENV)/.installed-test | var
 	$(BIN)/python -m pytest $(ARGS)
 
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	touch $@ $(VENV)/.installed
+
+# The benchmark (docs/performance.md): Hearth beside the Channels tutorial chat, on the local
+# PostgreSQL and Redis (BENCH_DATABASE_URL / BENCH_REDIS_URL point elsewhere). Under 10 minutes;
+# bench-quick runs every scenario small. ARGS passes options, e.g. ARGS="--scenarios churn".
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m bench $(ARGS)
+
+bench-quick: $(VENV)/.installed-bench
+	$(BIN)/python -m bench --quick $(ARGS)
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

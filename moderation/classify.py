@@ -1,9 +1,10 @@
 """Which labels a message earns: crisis_self, crisis_danger, harassment, pii.
 
 Owns: running the lexicons (lexicons/*.txt, compiled once on first import) over a message's
-TextView and keeping the matches that survive the context rules. Cheap gates come first: a
-message's words are looked up once, and a lexicon's phrases run only when the message has one
-of their anchor words, so an ordinary message costs a few dictionary look-ups per word.
+TextView and keeping the matches that survive the context rules (context.py). Phrases never
+cross a sentence end, so the work is done sentence by sentence: a sentence's words are looked
+up once (AnchorIndex) and a phrase's regex runs, over that sentence only, when the sentence
+has a word from every required part of it. An ordinary sentence runs no regex at all.
 
 Must not: decide actions or wording for the author (review.py), touch storage, or do any I/O
 after the lexicons are loaded.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from moderation.context import MessageContext
+from moderation.context import CUES, MessageContext, Sentence
 from moderation.decision import Label
 from moderation.phrases import AnchorIndex, PhraseSet, load_phrase_set
 from moderation.pii import PiiKind, find_pii
@@ -26,7 +27,9 @@ _DANGER = load_phrase_set("crisis_danger.txt")
 _DANGER_RECENT = load_phrase_set("crisis_danger_recent.txt")
 _HARASSMENT = load_phrase_set("harassment.txt")
 _SLURS = load_phrase_set("slurs.txt")
-_INDEX = AnchorIndex([_SELF, _DANGER, _DANGER_RECENT, _HARASSMENT, _SLURS])
+_TRIGGERS = (_SELF, _DANGER, _DANGER_RECENT, _HARASSMENT, _SLURS)
+_INDEX = AnchorIndex([*_TRIGGERS, *CUES.values()])
+_TRIGGER_KEYS = frozenset().union(*(phrase_set.keys for phrase_set in _TRIGGERS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,51 +38,66 @@ class Classification:
     pii_kinds: tuple[PiiKind, ...]
 
 
-def _candidates(phrase_set: PhraseSet, text_view: TextView, keys: set[str]) -> list[tuple[int, int]]:
-    if keys.isdisjoint(phrase_set.keys) and phrase_set.unanchored is None:
-        return []
-    return phrase_set.spans(text_view, keys & phrase_set.keys)
+def sentences(canonical: str) -> list[Sentence]:
+    """The sentences of canonical text with their anchor keys; each span ends after its ". "."""
+    found = []
+    start, length = 0, len(canonical)
+    while start < length:
+        stop = canonical.find(". ", start)
+        end = stop + 2 if stop >= 0 else length
+        words = canonical[start:stop if stop >= 0 else length].split()
+        if words:
+            found.append(Sentence(start, end, _INDEX.keys(words)))
+        start = end
+    return found
 
 
-def _crisis_self(text_view: TextView, keys: set[str], context: MessageContext) -> bool:
-    for start, end in _candidates(_SELF, text_view, keys):
-        if context.self_harm_counts(start, end):
-            return True
+def _matches(phrase_set: PhraseSet, context: MessageContext) -> list[tuple[int, int]]:
+    found: list[tuple[int, int]] = []
+    for sentence in context.sentences:
+        if phrase_set.keys.isdisjoint(sentence.keys) and not phrase_set.unanchored:
+            continue
+        found.extend(phrase_set.find(context.canonical, sentence.keys, sentence.start, sentence.end))
+    return found
+
+
+def _crisis_self(text_view: TextView, context: MessageContext) -> bool:
+    if any(context.self_harm_counts(start, end) for start, end in _matches(_SELF, context)):
+        return True
     # Letter-spaced phrases ("k i l l m y s e l f") have no context to weigh: obfuscating a
     # crisis phrase is itself the signal.
     return bool(text_view.dense) and _SELF.dense_match(text_view)
 
 
-def _crisis_danger(text_view: TextView, keys: set[str], context: MessageContext) -> bool:
-    for start, end in _candidates(_DANGER, text_view, keys):
+def _crisis_danger(text_view: TextView, context: MessageContext) -> bool:
+    for start, end in _matches(_DANGER, context):
         if context.danger_counts(start, end, needs_recent=False):
             return True
-    for start, end in _candidates(_DANGER_RECENT, text_view, keys):
+    for start, end in _matches(_DANGER_RECENT, context):
         if context.danger_counts(start, end, needs_recent=True):
             return True
     return bool(text_view.dense) and _DANGER.dense_match(text_view)
 
 
-def _harassment(text_view: TextView, keys: set[str], context: MessageContext) -> bool:
+def _harassment(text_view: TextView, context: MessageContext) -> bool:
     for phrase_set in (_HARASSMENT, _SLURS):
-        for start, end in _candidates(phrase_set, text_view, keys):
-            if context.harassment_counts(start, end):
-                return True
+        if any(context.harassment_counts(s, e) for s, e in _matches(phrase_set, context)):
+            return True
     if text_view.dense:
         return _HARASSMENT.dense_match(text_view) or _SLURS.dense_match(text_view)
     return False
 
 
 def classify_view(text_view: TextView) -> Classification:
-    keys = _INDEX.keys(text_view.words)
     labels: set[Label] = set()
-    if keys or text_view.dense:
-        context = MessageContext(text_view.canonical)
-        if _crisis_self(text_view, keys, context):
+    parts = sentences(text_view.canonical)
+    if text_view.dense or any(not _TRIGGER_KEYS.isdisjoint(part.keys) for part in parts):
+        context = MessageContext(text_view, parts)
+        if _crisis_self(text_view, context):
             labels.add(Label.CRISIS_SELF)
-        if _crisis_danger(text_view, keys, context):
+        if _crisis_danger(text_view, context):
             labels.add(Label.CRISIS_DANGER)
-        if _harassment(text_view, keys, context):
+        if _harassment(text_view, context):
             labels.add(Label.HARASSMENT)
     pii_kinds = find_pii(text_view)
     if pii_kinds:

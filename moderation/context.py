@@ -22,11 +22,14 @@ Must not: find the phrases themselves (classify.py does) or decide actions.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from dataclasses import dataclass
 from functools import cached_property
 
-from moderation.phrases import compile_cue
+from moderation.phrases import PhraseSet, load_phrase_set
+from moderation.skeleton import TextView
 
-__all__ = ["Clause", "MessageContext"]
+__all__ = ["CUES", "Clause", "MessageContext", "Sentence", "nearest_subject", "negated"]
 
 _NEGATORS = frozenset({"not", "never", "nor", "neither", "hardly", "barely", "nobody"})
 # "no" negates only in these pairs: "no longer want to die", not "nooo i want to die".
@@ -34,30 +37,22 @@ _NO_PAIRS = frozenset({"longer", "way", "intention", "intentions", "plans", "pla
 # Words that end a negation's reach: "I don't think anyone would miss me" still counts,
 # "I can't stop thinking about it" is not a denial.
 _NEGATION_BLOCKERS = frozenset(
-    "think thinks thought know knows sure if whether why how care cares believe understand mean "
-    "matter matters stop help wait anyone anybody imagine remember see feel feels".split()
+    ["think", "thinks", "thought", "know", "knows", "sure", "if", "whether", "why", "how", "care", "cares", "believe", "understand", "mean", "matter", "matters", "stop", "help", "wait", "anyone", "anybody", "imagine", "remember", "see", "feel", "feels"]
 )
 _NEGATION_WINDOW = 4
 FIRST_PERSON = frozenset({"i", "me", "my", "myself", "mine", "we", "us", "our", "ourselves"})
 SECOND_PERSON = frozenset({"you", "your", "yourself", "yourselves", "ur", "ya", "urself"})
 _OTHER_PEOPLE = SECOND_PERSON | frozenset(
-    "he him his himself she her hers herself they them their themselves someone somebody anyone "
-    "anybody everyone everybody people person friend friends sister brother mum mom mother dad "
-    "father son daughter ex husband wife partner boyfriend girlfriend bf gf cousin aunt uncle "
-    "nan gran grandma grandad colleague kid kids child children nephew niece stepdad stepmum "
-    "stepmom neighbour neighbor mate mates abuser narcissist guy girl man woman".split()
+    ["he", "him", "his", "himself", "she", "her", "hers", "herself", "they", "them", "their", "themselves", "someone", "somebody", "anyone", "anybody", "everyone", "everybody", "people", "person", "friend", "friends", "sister", "brother", "mum", "mom", "mother", "dad", "father", "son", "daughter", "ex", "husband", "wife", "partner", "boyfriend", "girlfriend", "bf", "gf", "cousin", "aunt", "uncle", "nan", "gran", "grandma", "grandad", "colleague", "kid", "kids", "child", "children", "nephew", "niece", "stepdad", "stepmum", "stepmom", "neighbour", "neighbor", "mate", "mates", "abuser", "narcissist", "guy", "girl", "man", "woman"]
 )
 _SUBJECT_WINDOW = 6
 _WEAK_PAST_SELF = frozenset(
-    "was were felt wanted thought tried used had did wished considered attempted planned went "
-    "became kept".split()
+    ["was", "were", "felt", "wanted", "thought", "tried", "used", "had", "did", "wished", "considered", "attempted", "planned", "went", "became", "kept"]
 )
 _WEAK_PAST_DANGER = _WEAK_PAST_SELF | frozenset(
-    "said threatened would told texted swore promised could stalked followed".split()
+    ["said", "threatened", "would", "told", "texted", "swore", "promised", "could", "stalked", "followed"]
 )
-_CLAUSE_BREAK = re.compile(
-    r"(?<!\S)(?:\.|but|tho|though|although|however|whereas|anyway|except|nowadays) "
-)
+_CLAUSE_BREAK = re.compile(r"(?<!\S)(?:but|tho|though|although|however|whereas|anyway|except|nowadays) ")
 _SAID_YES = re.compile(
     r"(?<!\S)(?:i (?:said|answered|told (?:her|him|them)|replied|admitted)|and i said) "
     r"(?:yes|yeah|yep|i do|i have|i did|that i do|that i have) "
@@ -97,98 +92,140 @@ def nearest_subject(before: str) -> str | None:
     return None
 
 
+CUE_FILES = (
+    "idioms.txt",
+    "past.txt",
+    "recent.txt",
+    "recovery.txt",
+    "reported.txt",
+    "harassment_reported.txt",
+    "hypothetical.txt",
+    "future.txt",
+)
+CUES: dict[str, PhraseSet] = {name: load_phrase_set(name) for name in CUE_FILES}
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence of canonical text: canonical[start:end] (ending after its ". ")."""
+
+    start: int
+    end: int
+    keys: set[str]
+
+
 class Clause:
-    """The clause around one match: text before it, the match, and the whole clause."""
+    """The clause around one match: where it starts, the match, and where it ends."""
 
-    __slots__ = ("before", "match", "text")
+    __slots__ = ("before", "end", "keys", "match", "match_start", "start")
 
-    def __init__(self, canonical: str, start: int, end: int, breaks: list[tuple[int, int]]):
-        clause_start, clause_end = 0, len(canonical)
-        for break_start, break_end in breaks:
-            if break_end <= start:
-                clause_start = break_end
-            elif break_start >= end:
-                clause_end = break_start
+    def __init__(self, canonical: str, start: int, end: int, sentence: Sentence) -> None:
+        clause_start, clause_end = sentence.start, sentence.end
+        for found in _CLAUSE_BREAK.finditer(canonical, sentence.start, sentence.end):
+            if found.end() <= start:
+                clause_start = found.end()
+            elif found.start() >= end:
+                clause_end = found.start()
                 break
+        self.start, self.match_start, self.end = clause_start, start, clause_end
+        self.keys = sentence.keys
         self.before = canonical[clause_start:start]
         self.match = canonical[start:end]
-        self.text = canonical[clause_start:clause_end]
 
     def match_words(self) -> set[str]:
         return set(_tokens(self.match))
 
 
 class MessageContext:
-    """Per-message state for the rules, computed only when a phrase has matched."""
+    """Per-message state for the rules, used only when a phrase has matched.
 
-    def __init__(self, canonical: str) -> None:
-        self.canonical = canonical
+    Cue lists are anchored like any lexicon: a cue is looked for only in the clause in
+    question, and only its phrases whose words the sentence has are run.
+    """
 
-    @cached_property
-    def breaks(self) -> list[tuple[int, int]]:
-        return [m.span() for m in _CLAUSE_BREAK.finditer(self.canonical)]
+    def __init__(self, text_view: TextView, sentences: list[Sentence]) -> None:
+        self.view = text_view
+        self.sentences = sentences
+        self.canonical = text_view.canonical
+        self._starts = [sentence.start for sentence in sentences]
+
+    def _sentence(self, position: int) -> Sentence:
+        return self.sentences[max(0, bisect_right(self._starts, position) - 1)]
+
+    def cue_in(self, name: str, keys: set[str], start: int, end: int) -> bool:
+        """Whether a cue of lexicons/<name> lies within canonical[start:end]."""
+        if start >= end:
+            return False
+        # Two more characters let a cue ending in "$" see the ". " after the window.
+        limit = min(len(self.canonical), end + 2)
+        return any(e <= end + 1 for _, e in CUES[name].find(self.canonical, keys, start, limit))
 
     @cached_property
     def recovery(self) -> bool:
-        return compile_cue("recovery.txt").search(self.canonical) is not None
+        return any(
+            self.cue_in("recovery.txt", sentence.keys, sentence.start, sentence.end)
+            for sentence in self.sentences
+        )
 
     @cached_property
     def said_yes(self) -> bool:
         return _SAID_YES.search(self.canonical) is not None
 
-    @cached_property
-    def idioms(self) -> list[tuple[int, int]]:
-        return [m.span() for m in compile_cue("idioms.txt").finditer(self.canonical)]
-
     def clause(self, start: int, end: int) -> Clause:
-        return Clause(self.canonical, start, end, self.breaks)
+        return Clause(self.canonical, start, end, self._sentence(start))
 
-    def in_idiom(self, start: int, end: int) -> bool:
-        return any(s < end and start < e for s, e in self.idioms)
+    def in_idiom(self, clause: Clause) -> bool:
+        idioms = CUES["idioms.txt"]
+        canonical = self.canonical
+        match_end = clause.match_start + len(clause.match)
+        for s, e in idioms.find(canonical, clause.keys, clause.start, clause.end):
+            if s < match_end and clause.match_start < e:
+                return True
+        return False
 
-    def _is_past(self, clause: Clause, weak_past: frozenset[str]) -> bool:
-        if compile_cue("recent.txt").search(clause.text):
+    def _recent(self, clause: Clause) -> bool:
+        return self.cue_in("recent.txt", clause.keys, clause.start, clause.end)
+
+    def _before(self, name: str, clause: Clause) -> bool:
+        return self.cue_in(name, clause.keys, clause.start, clause.match_start)
+
+    def _is_past(self, clause: Clause, weak_past: frozenset[str], *, recent: bool) -> bool:
+        if recent:
             return False
-        if compile_cue("past.txt").search(clause.text):
+        if self.cue_in("past.txt", clause.keys, clause.start, clause.end):
             return True
         nearby = _tokens(clause.before)[-3:] + _tokens(clause.match)[:3]
-        return self.recovery and not weak_past.isdisjoint(nearby)
+        return not weak_past.isdisjoint(nearby) and self.recovery
 
     def self_harm_counts(self, start: int, end: int) -> bool:
-        if self.in_idiom(start, end):
-            return False
         clause = self.clause(start, end)
-        if negated(clause.before):
+        if self.in_idiom(clause) or negated(clause.before):
             return False
         if FIRST_PERSON.isdisjoint(clause.match_words()):
             if nearest_subject(clause.before) == "other":
                 return False
-        if compile_cue("reported.txt").search(clause.before) and not self.said_yes:
+        if self._before("reported.txt", clause) and not self.said_yes:
             return False
-        return not self._is_past(clause, _WEAK_PAST_SELF)
+        return not self._is_past(clause, _WEAK_PAST_SELF, recent=self._recent(clause))
 
     def danger_counts(self, start: int, end: int, *, needs_recent: bool) -> bool:
-        if self.in_idiom(start, end):
-            return False
         clause = self.clause(start, end)
-        if negated(clause.before):
+        if self.in_idiom(clause) or negated(clause.before):
             return False
-        if compile_cue("hypothetical.txt").search(clause.before):
+        if self._before("hypothetical.txt", clause):
             return False
-        recent = compile_cue("recent.txt").search(clause.text) is not None
+        recent = self._recent(clause)
         if needs_recent and not recent:
             return False
-        if not recent and compile_cue("future.txt").search(clause.text):
+        if not recent and self.cue_in("future.txt", clause.keys, clause.start, clause.end):
             return False
-        return not self._is_past(clause, _WEAK_PAST_DANGER)
+        return not self._is_past(clause, _WEAK_PAST_DANGER, recent=recent)
 
     def harassment_counts(self, start: int, end: int) -> bool:
-        if self.in_idiom(start, end):
-            return False
         clause = self.clause(start, end)
-        if negated(clause.before):
+        if self.in_idiom(clause) or negated(clause.before):
             return False
-        if compile_cue("harassment_reported.txt").search(clause.before):
+        if self._before("harassment_reported.txt", clause):
             return False
         # "I keep crying", "I'm trying to get over it": phrases without "you" need a target.
         if SECOND_PERSON.isdisjoint(clause.match_words()):

@@ -16,8 +16,9 @@ quickly. The syntax (also in docs/moderation.md):
     @name       the alternatives defined as "@name = a|b|c" in lexicons/macros.txt
 
 Speed: each phrase has an anchor, a word or word-start every match must contain, chosen to be
-as rare as possible. A message's words are looked up once (AnchorIndex) and only the phrases
-anchored on words it contains are run, each group of them as one regex.
+as rare as possible. A message's words are looked up once (AnchorIndex); a phrase's regex runs only when the
+message has a key from every required part of it, so most messages run none. Alternatives of
+plain words compile to a character trie.
 
 Must not: know what a list means (classify.py and context.py decide), or read files per message.
 """
@@ -40,7 +41,6 @@ __all__ = [
     "PhraseError",
     "PhraseSet",
     "check_lexicon",
-    "compile_cue",
     "compile_phrase",
     "load_phrase_set",
 ]
@@ -97,9 +97,7 @@ _DIGITS = {"num": "[0-9]+", "big": "[1-9][0-9]+", "year": "(?:19|20)[0-9][0-9]"}
 _SYNTAX = re.compile(r"\.\.\.|[()\[\]|$!]|[^\s()\[\]|$!]+")
 # Words too common to be an anchor when anything rarer is available.
 _COMMON = frozenset(
-    "i me my myself you your he she they them him her his it is am are was were be been to the "
-    "a an and of in on at do not no will would can could have has had that this so just all "
-    "get got go going want feel like with for if what when , : .".split()
+    ["i", "me", "my", "myself", "you", "your", "he", "she", "they", "them", "him", "her", "his", "it", "is", "am", "are", "was", "were", "be", "been", "to", "the", "a", "an", "and", "of", "in", "on", "at", "do", "not", "no", "will", "would", "can", "could", "have", "has", "had", "that", "this", "so", "just", "all", "get", "got", "go", "going", "want", "feel", "like", "with", "for", "if", "what", "when", ",", ":", "."]
 )
 
 
@@ -195,6 +193,43 @@ def _word(token: str, parser: _Parser) -> _Node:
     return _Seq(tuple(_Word(word) for word in words))
 
 
+def _trie(literals: Sequence[str]) -> str:
+    """One regex for many literal strings, factored by shared prefixes.
+
+    "he |her |him |my ex |my husband " becomes "(?:h(?:e |er |im )|my (?:ex |husband ))": the
+    regex engine then tests one character per branch instead of every alternative in turn,
+    which is what makes the @ab-style macros cheap.
+    """
+    root: dict[str, dict] = {}
+    for literal in literals:
+        node = root
+        for char in literal:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        ends_here = "" in node
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends_here:
+            body = f"(?:{body})?"
+        return body
+
+    return emit(root)
+
+
+def _literal(node: _Seq, *, dense: bool) -> str | None:
+    """The text a sequence of plain words matches, or None if it has anything else."""
+    if not all(isinstance(item, _Word) for item in node.items):
+        return None
+    words = [item.text for item in node.items]  # type: ignore[union-attr]
+    if dense:
+        return "".join(collapse_repeats(word) for word in words)
+    return "".join(word + " " for word in words)
+
+
 def _emit(node: _Node, *, dense: bool) -> str:
     if isinstance(node, _Word):
         if dense:
@@ -215,8 +250,15 @@ def _emit(node: _Node, *, dense: bool) -> str:
         return "" if dense else "(?!" + _emit(node.node, dense=False) + ")"
     if isinstance(node, _Seq):
         return "".join(_emit(item, dense=dense) for item in node.items)
-    inner = "|".join(_emit(alt, dense=dense) for alt in node.alts)
-    return f"(?:{inner})" + ("?" if node.optional else "")
+    literals, others = [], []
+    for alt in node.alts:
+        literal = _literal(alt, dense=dense)
+        if literal is None:
+            others.append(_emit(alt, dense=dense))
+        else:
+            literals.append(literal)
+    branches = ([_trie(literals)] if literals else []) + others
+    return "(?:" + "|".join(branches) + ")" + ("?" if node.optional else "")
 
 
 def _anchors(node: _Node) -> frozenset[str] | None:
@@ -241,12 +283,23 @@ def _anchors(node: _Node) -> frozenset[str] | None:
     return None
 
 
+def _requirements(node: _Node) -> list[frozenset[str]]:
+    """Anchor sets of every required part of a phrase: each must meet the message's keys."""
+    if isinstance(node, _Seq):
+        found: list[frozenset[str]] = []
+        for item in node.items:
+            found.extend(_requirements(item))
+        return found
+    keys = _anchors(node)
+    return [keys] if keys is not None else []
+
+
 def _anchor_cost(keys: frozenset[str]) -> int:
     cost = 0
     for key in keys:
         kind, text = key[0], key[2:]
         if kind == "w":
-            cost += 50 if text in _COMMON else 2
+            cost += 1000 if text in _COMMON else 2
         else:
             cost += 3 if len(text) >= 4 else 50
     return cost
@@ -267,13 +320,22 @@ class Phrase:
     source: str
     regex: str
     dense_regex: str | None
-    anchors: frozenset[str] | None
+    # Every set must share a key with the message for the phrase to be able to match; the
+    # first (rarest) one is the anchor the phrase is indexed under.
+    requirements: tuple[frozenset[str], ...]
+
+    @property
+    def anchors(self) -> frozenset[str] | None:
+        return self.requirements[0] if self.requirements else None
 
 
 def compile_phrase(source: str) -> Phrase:
     """Compile one entry; raises PhraseError with the reason when it cannot be."""
     tree = _Parser(source).parse()
-    regex = r"(?<!\S)" + _emit(tree, dense=False)
+    # Canonical text starts with a space and every word ends with one, so a leading literal
+    # space marks a word start; a literal first character also lets the regex engine skip
+    # ahead quickly (a lookbehind here made every search several times slower).
+    regex = " " + _emit(tree, dense=False)
     dense_regex = _emit(tree, dense=True)
     try:
         re.compile(regex)
@@ -282,11 +344,12 @@ def compile_phrase(source: str) -> Phrase:
         raise PhraseError(f"cannot compile {source!r}: {error}") from error
     # Dense matching ignores word boundaries, so short single words would hit inside others.
     long_enough = _word_count(tree) >= 2 or len(dense_regex) >= 7
+    requirements = sorted(set(_requirements(tree)), key=lambda keys: (_anchor_cost(keys), sorted(keys)))
     return Phrase(
         source=source,
         regex=regex,
         dense_regex=dense_regex if long_enough else None,
-        anchors=_anchors(tree),
+        requirements=tuple(requirements),
     )
 
 
@@ -295,42 +358,50 @@ def _alternation(regexes: Sequence[str]) -> str:
 
 
 class PhraseSet:
-    """The compiled entries of one lexicon file, grouped by anchor."""
+    """The compiled entries of one lexicon file, indexed by anchor."""
 
     def __init__(self, name: str, phrases: Sequence[Phrase]) -> None:
         self.name = name
         self.phrases = tuple(phrases)
-        grouped: dict[str, list[str]] = defaultdict(list)
-        unanchored: list[str] = []
-        for phrase in phrases:
+        by_key: dict[str, list[int]] = defaultdict(list)
+        unanchored: list[int] = []
+        for index, phrase in enumerate(phrases):
             if phrase.anchors is None:
-                unanchored.append(phrase.regex)
+                unanchored.append(index)
             else:
                 for key in phrase.anchors:
-                    grouped[key].append(phrase.regex)
-        # A lookahead around the group finds matches at every start, including overlapping
-        # ones, so a negated phrase cannot hide another phrase that starts inside it.
-        self.by_key = {
-            key: re.compile(f"(?=({_alternation(regexes)}))") for key, regexes in grouped.items()
-        }
-        self.unanchored = (
-            re.compile(f"(?=({_alternation(unanchored)}))") if unanchored else None
-        )
+                    by_key[key].append(index)
+        self.by_key = {key: tuple(indexes) for key, indexes in by_key.items()}
+        self.unanchored = tuple(unanchored)  # phrases with no anchorable part run everywhere
+        self._regexes = tuple(re.compile(phrase.regex) for phrase in phrases)
+        self._rest = tuple(phrase.requirements[1:] for phrase in phrases)
         dense = [phrase.dense_regex for phrase in phrases if phrase.dense_regex]
         self.dense = re.compile(_alternation(dense)) if dense else None
         self.keys = frozenset(self.by_key)
 
-    def spans(self, text_view: TextView, keys: Iterable[str]) -> list[tuple[int, int]]:
-        """(start, end) in ``canonical`` of every match, sorted, duplicates removed."""
-        found: set[tuple[int, int]] = set()
-        canonical = text_view.canonical
-        for key in keys:
-            pattern = self.by_key.get(key)
-            if pattern is not None:
-                found.update(m.span(1) for m in pattern.finditer(canonical))
-        if self.unanchored is not None:
-            found.update(m.span(1) for m in self.unanchored.finditer(canonical))
-        return sorted(found)
+    def candidates(self, keys: set[str]) -> list[int]:
+        """Phrases that can match text with these anchor keys (every required part present)."""
+        hit = self.keys.intersection(keys)
+        if not hit:
+            return list(self.unanchored)
+        by_key, rest = self.by_key, self._rest
+        indexes = set(self.unanchored).union(*(by_key[key] for key in hit))
+        return [i for i in indexes if all(not required.isdisjoint(keys) for required in rest[i])]
+
+    def find(
+        self, canonical: str, keys: set[str], start: int = 0, end: int | None = None
+    ) -> list[tuple[int, int]]:
+        """(start, end) of every match inside canonical[start:end]; start is the first letter.
+
+        A window start must be a word's leading space (or 0): matches begin with that space.
+        """
+        found: list[tuple[int, int]] = []
+        regexes = self._regexes
+        stop = len(canonical) if end is None else end
+        for index in self.candidates(keys):
+            for match in regexes[index].finditer(canonical, start, stop):
+                found.append((match.start() + 1, match.end()))
+        return found
 
     def dense_match(self, text_view: TextView) -> bool:
         """Whether a letter-spaced run of the message spells one of the phrases."""
@@ -345,33 +416,41 @@ class AnchorIndex:
     def __init__(self, phrase_sets: Iterable[PhraseSet]) -> None:
         keys: set[str] = set()
         for phrase_set in phrase_sets:
-            keys |= phrase_set.keys
-        self._words = frozenset(key[2:] for key in keys if key[0] == "w")
+            for phrase in phrase_set.phrases:
+                for required in phrase.requirements:
+                    keys |= required
+        self._exact = frozenset(key[2:] for key in keys if key[0] == "w")
         self._prefixes = frozenset(key[2:] for key in keys if key[0] == "p")
         self._prefix_lengths = sorted({len(prefix) for prefix in self._prefixes})
-        self._cache: dict[str, tuple[str, ...]] = {}
+        # Words seen so far: those starting with a lexicon prefix, with their keys, and the rest.
+        self._prefixed: dict[str, tuple[str, ...]] = {}
+        self._unprefixed: set[str] = set()
 
-    def _keys_of_word(self, word: str) -> tuple[str, ...]:
-        keys = ["w:" + word] if word in self._words else []
-        for length in self._prefix_lengths:
-            if length > len(word):
-                break
-            if word[:length] in self._prefixes:
-                keys.append("p:" + word[:length])
-        return tuple(keys)
+    def _learn(self, word: str) -> None:
+        keys = tuple(
+            "p:" + word[:length]
+            for length in self._prefix_lengths
+            if length <= len(word) and word[:length] in self._prefixes
+        )
+        if len(self._unprefixed) + len(self._prefixed) >= 100_000:
+            self._unprefixed.clear()
+            self._prefixed.clear()
+        if keys:
+            self._prefixed[word] = keys
+        else:
+            self._unprefixed.add(word)
 
     def keys(self, words: Iterable[str]) -> set[str]:
-        found: set[str] = set()
-        cache = self._cache
-        for word in words:
-            keys = cache.get(word)
-            if keys is None:
-                keys = self._keys_of_word(word)
-                if len(cache) >= 50_000:
-                    cache.clear()
-                cache[word] = keys
-            if keys:
-                found.update(keys)
+        # Set operations run in C: an ordinary message costs a few microseconds here.
+        present = set(words)
+        found = {"w:" + word for word in present & self._exact}
+        unknown = present - self._unprefixed
+        if unknown:
+            prefixed = self._prefixed
+            for word in unknown:
+                if word not in prefixed:
+                    self._learn(word)
+                found.update(prefixed.get(word, ()))
         return found
 
 
@@ -397,11 +476,3 @@ def load_phrase_set(name: str) -> PhraseSet:
         except PhraseError as error:
             warnings.warn(f"lexicons/{name}:{number}: {error}", stacklevel=2)
     return PhraseSet(name, phrases)
-
-
-@cache
-def compile_cue(name: str) -> re.Pattern[str]:
-    """All entries of a cue list as one regex, for searching short stretches of canonical text."""
-    phrase_set = load_phrase_set(name)
-    regexes = [phrase.regex for phrase in phrase_set.phrases]
-    return re.compile(_alternation(regexes) if regexes else r"(?!x)x")

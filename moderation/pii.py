@@ -45,15 +45,14 @@ def _words(name: str) -> frozenset[str]:
 
 _COMMON = _words("common_words.txt")
 _FIRST_NAMES = _words("pii_first_names.txt")
-_TITLES = frozenset("dr doctor mr mrs ms miss mx prof professor sir dame lord lady officer pc "
-                    "detective sergeant nurse judge father sister brother saint st".split())
+_TITLES = frozenset(["dr", "doctor", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "sir", "dame", "lord", "lady", "officer", "pc", "detective", "sergeant", "nurse", "judge", "father", "sister", "brother", "saint", "st"])
 
 # --- phone numbers -----------------------------------------------------------------------------
 
 _PHONE = re.compile(r"(?<![\w+/.])(?:\+|00)?\s?\(?\d(?:[ .\-()]{0,3}\d){6,16}(?![\w/])")
 _YEAR_LIST = re.compile(r"(?:(?:19|20)\d\d[\s.\-]*)+")
 _NUMBER_WORDS = frozenset(
-    "zero oh one two three four five six seven eight nine double triple".split()
+    ["zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "double", "triple"]
 )
 _SPOKEN_NUMBER = re.compile(
     r"(?:\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple)\b[\s,.\-]*){7,}"
@@ -217,16 +216,7 @@ def _has_handle(view: TextView) -> bool:
 
 # --- addresses and postcodes -------------------------------------------------------------------
 
-_STREET_STOP = (
-    "the a an my his her their our your of to in on at for from with and or but down up over into "
-    "onto off out by near past this that these those is was are were be been it he she they we "
-    "you i me him them us no not all some any more most every each other another different same "
-    "long short time times minute minutes min mins hour hours hr hrs day days week weeks month "
-    "months year years yr yrs mile miles km metres meters feet ft foot steps step block blocks "
-    "door doors house houses kid kids children people pills tablets mg ml stone lbs kg floor "
-    "floors stories storeys hundred thousand million first second third last next whole entire "
-    "full half times pm am just only about around nearly almost over under few several many"
-).split()
+_STREET_STOP = ["the", "a", "an", "my", "his", "her", "their", "our", "your", "of", "to", "in", "on", "at", "for", "from", "with", "and", "or", "but", "down", "up", "over", "into", "onto", "off", "out", "by", "near", "past", "this", "that", "these", "those", "is", "was", "are", "were", "be", "been", "it", "he", "she", "they", "we", "you", "i", "me", "him", "them", "us", "no", "not", "all", "some", "any", "more", "most", "every", "each", "other", "another", "different", "same", "long", "short", "time", "times", "minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs", "day", "days", "week", "weeks", "month", "months", "year", "years", "yr", "yrs", "mile", "miles", "km", "metres", "meters", "feet", "ft", "foot", "steps", "step", "block", "blocks", "door", "doors", "house", "houses", "kid", "kids", "children", "people", "pills", "tablets", "mg", "ml", "stone", "lbs", "kg", "floor", "floors", "stories", "storeys", "hundred", "thousand", "million", "first", "second", "third", "last", "next", "whole", "entire", "full", "half", "times", "pm", "am", "just", "only", "about", "around", "nearly", "almost", "over", "under", "few", "several", "many"]
 _SUFFIXES = sorted(
     (entry.lower() for _, entry in read_entries("pii_street_suffixes.txt")), key=len, reverse=True
 )
@@ -282,7 +272,7 @@ def _intro_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
 
 
 _INTRO, _INTRO_KINDS = _intro_pattern()
-_STRONG_WORDS = frozenset("name names called surname maiden google goes search look".split())
+_STRONG_WORDS = frozenset(["name", "names", "called", "surname", "maiden", "google", "goes", "search", "look"])
 _CAPITALISED_PAIR = re.compile(r"\b[A-Z][a-z'’\-]+\s+[A-Z][a-z'’\-]+")
 
 

@@ -229,22 +229,28 @@ def canonical_words(text: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class TextView:
-    """One message in every form the classifiers need; built once per message by ``view``."""
+    """One message in every form the classifiers need; built once per message by ``view``.
+
+    ``canonical`` starts and ends with a space and has single spaces between tokens, so
+    " word " finds a whole word; ``words`` are its tokens and ``word_set`` the same as a set.
+    """
 
     body: str
     lower: str
     canonical: str
     words: tuple[str, ...]
+    word_set: frozenset[str]
     dense: tuple[str, ...]
 
 
-_CHUNK_CACHE: dict[str, tuple[tuple[str, ...], str | None]] = {}
+# chunk -> (canonical words, dense form if letter-spaced, the letter if a one-letter chunk)
+_CHUNK_CACHE: dict[str, tuple[tuple[str, ...], str | None, str | None]] = {}
 _SPACED_CHUNK = re.compile(rf"{_SINGLE}(?:[.\-*_]{_SINGLE}){{2,}}[.!?,;:]*")
 _LEET_SINGLES = frozenset("$@!|")
 
 
-def _chunk(chunk: str) -> tuple[tuple[str, ...], str | None]:
-    """Canonical words of one whitespace-separated chunk, and its dense form if letter-spaced."""
+def _chunk(chunk: str) -> tuple[tuple[str, ...], str | None, str | None]:
+    """Canonical words of one whitespace-separated chunk, its dense form, its single letter."""
     hit = _CHUNK_CACHE.get(chunk)
     if hit is not None:
         return hit
@@ -258,7 +264,7 @@ def _chunk(chunk: str) -> tuple[tuple[str, ...], str | None]:
             chunk_words += _BOUNDARY
     else:
         chunk_words = tuple(w for t in _TOKENS.findall(chunk) for w in _words_of_token(t))
-    result = (chunk_words, dense)
+    result = (chunk_words, dense, _single(chunk))
     if len(_CHUNK_CACHE) >= _TOKEN_CACHE_LIMIT:
         _CHUNK_CACHE.clear()
     _CHUNK_CACHE[chunk] = result
@@ -274,15 +280,18 @@ def _single(chunk: str) -> str | None:
     return None
 
 
-def _spaced_run(letters: list[str], words: list[str], dense: list[str]) -> None:
-    joined = "".join(letters)
+def _spaced_run(chunks: list[str], words: list[str], dense: list[str]) -> None:
+    """Join "k i l l" (chunks of one letter each) into one word when it is long enough."""
+    joined = "".join(_chunk(chunk)[2] or "" for chunk in chunks)
     if len(joined) >= 4 or joined in _SHORT_SPACED:
         words.extend(_chunk(joined)[0])
         if len(joined) >= 4:
             dense.append(collapse_repeats(_unleet(joined)))
+        if chunks[-1][-1] in ".!?;":
+            words.extend(_BOUNDARY)
     else:
-        for letter in letters:
-            words.extend(_chunk(letter)[0])
+        for chunk in chunks:
+            words.extend(_chunk(chunk)[0])
 
 
 @lru_cache(maxsize=512)
@@ -293,15 +302,13 @@ def view(body: str) -> TextView:
     run: list[str] = []
     cache = _CHUNK_CACHE
     for chunk in _fold(body).split():
-        if len(chunk) <= 2 and (letter := _single(chunk)) is not None:
-            run.append(letter)
+        hit = cache.get(chunk) or _chunk(chunk)
+        if hit[2] is not None:
+            run.append(chunk)
             continue
         if run:
             _spaced_run(run, words, dense)
             run = []
-        hit = cache.get(chunk)
-        if hit is None:
-            hit = _chunk(chunk)
         words.extend(hit[0])
         if hit[1] is not None:
             dense.append(hit[1])
@@ -312,7 +319,8 @@ def view(body: str) -> TextView:
     return TextView(
         body=body,
         lower=body.lower(),
-        canonical=" ".join(words) + " ",
+        canonical=" " + " ".join(words) + " ",
         words=tuple(words),
+        word_set=frozenset(words),
         dense=tuple(dense),
     )

@@ -19,15 +19,23 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
-from rooms.errors import RoomError
-from rooms.identity import Identity, history_floor, identity_in_scope, remember_first_visit
-from rooms.membership import Member, join_room, leave_room
-from rooms.outbox import Outbox
 from moderation.blocks import set_block
 from moderation.crisis import resources_frame_for, visitor_region
 from moderation.flags import report_message
+from rooms.errors import RoomError
+from rooms.identity import Identity, history_floor, identity_in_scope, remember_first_visit
+from rooms.limits import (
+    FLOOD_CLOSE_AFTER,
+    FrameBucket,
+    address_key,
+    admit_connection,
+    release_connection,
+)
+from rooms.membership import Member, join_room, leave_room
+from rooms.outbox import Outbox
 from rooms.protocol import (
     CLOSE_CODE_FOR_ERROR,
+    DEFAULT_DETAIL,
     MAX_SEQ,
     BlockFrame,
     CloseCode,
@@ -45,6 +53,7 @@ from rooms.protocol import (
     report_ack_frame,
 )
 from rooms.services import Posted, post_message
+from server.daphne_socket import DIRECT_SOCKET_SCOPE_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +68,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
     member: Member | None = None
     outbox: Outbox | None = None
     writer: asyncio.Task[None] | None = None
+    admitted: tuple[str, str | None] | None = None
+    frames: FrameBucket | None = None
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Call the handler directly.
@@ -77,9 +88,23 @@ class RoomConsumer(AsyncWebsocketConsumer):
         identity, floor = await database_sync_to_async(_session_facts)(self.scope, slug)
         await self.accept()
         self.outbox = Outbox(
-            send=self._send_text, close=self._close, identity_key=identity.key, limit=OUTBOX_LIMIT
+            send=self._send_text,
+            close=self._close,
+            identity_key=identity.key,
+            limit=OUTBOX_LIMIT,
+            direct=self.scope.get(DIRECT_SOCKET_SCOPE_KEY),
+            buffer_limit=settings.HEARTH_SOCKET_BUFFER_BYTES,
         )
         self.writer = asyncio.create_task(self._write(self.outbox))
+        address = address_key(self.scope)
+        refusal = await admit_connection(identity.key, address)
+        if refusal is not None:
+            self._refuse(ErrorCode.TOO_MANY_CONNECTIONS, refusal)
+            return
+        self.admitted = (identity.key, address)
+        self.frames = FrameBucket(
+            rate=settings.HEARTH_FRAME_RATE, burst=settings.HEARTH_FRAME_BURST
+        )
         try:
             since = _since_of(self.scope)
             self.member = await join_room(
@@ -101,8 +126,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self._refuse(ErrorCode.UNAVAILABLE, "Hearth cannot open this room right now.")
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        outbox, member = self.outbox, self.member
-        if outbox is None or member is None:
+        outbox, member, frames = self.outbox, self.member, self.frames
+        if outbox is None or member is None or frames is None:
+            return
+        if not frames.take():
+            self._answer_flood(outbox, frames)
             return
         try:
             frame = parse_client_frame(text_data, max_bytes=settings.HEARTH_MAX_FRAME_BYTES)
@@ -139,6 +167,20 @@ class RoomConsumer(AsyncWebsocketConsumer):
             logger.exception("a frame could not be stored")
             outbox.push(error_frame(ErrorCode.UNAVAILABLE, **_answering(frame)))
 
+    def _answer_flood(self, outbox: Outbox, frames: FrameBucket) -> None:
+        """One error per run of refused frames (a flood must not make the server flood back)."""
+        if frames.denied_in_a_row == 1:
+            outbox.push(
+                error_frame(
+                    ErrorCode.RATE_LIMITED,
+                    "You are sending faster than Hearth can take. Some of it was not received; "
+                    "please wait a moment.",
+                )
+            )
+        elif frames.denied_in_a_row >= FLOOD_CLOSE_AFTER:
+            self._refuse(ErrorCode.FLOODING, DEFAULT_DETAIL[ErrorCode.FLOODING])
+            self.frames = None
+
     @staticmethod
     def _answer_send(member: Member, outbox: Outbox, posted: Posted) -> None:
         if posted.seq is not None:
@@ -159,6 +201,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
             with contextlib.suppress(Exception):
                 await leave_room(member=self.member, outbox=self.outbox)
         self.member = None
+        if self.admitted is not None:
+            release_connection(*self.admitted)
+            self.admitted = None
         if self.writer is not None:
             self.writer.cancel()
 

@@ -35,7 +35,7 @@ from rooms.events import (
     encode_message_event,
     encode_presence_event,
 )
-from rooms.outbox import Outbox
+from rooms.outbox import Frame, Outbox
 from rooms.protocol import message_removed_frame, presence_frame, status_frame
 
 logger = logging.getLogger(__name__)
@@ -47,16 +47,17 @@ class LocalRoom:
     outboxes: set[Outbox] = field(default_factory=set)
     identities: dict[str, int] = field(default_factory=dict)
     delivered: int | None = None
-    early: dict[int, tuple[str, str]] = field(default_factory=dict)
+    early: dict[int, tuple[str, Frame]] = field(default_factory=dict)
     gap_fill: asyncio.TimerHandle | asyncio.Task[None] | None = None
     participants: int = 0
     presence_version: int = 0
 
-    def offer(self, seq: int, author_key: str, frame: str) -> None:
+    def offer(self, seq: int, author_key: str, frame: Frame) -> None:
         for outbox in self.outboxes:
             outbox.offer(seq, author_key, frame)
 
-    def notify_all(self, frame: str) -> None:
+    def notify_all(self, text: str) -> None:
+        frame = Frame(text)
         for outbox in self.outboxes:
             outbox.notify(frame)
 
@@ -166,7 +167,7 @@ class RoomHub:
             logger.warning("a message could not be published; delivering it locally only")
             room = self._rooms.get(slug)
             if room is not None:
-                self._receive(room, seq, author_key, frame)
+                self._receive(room, seq, author_key, Frame(frame))
 
     # --- events from the backplane ------------------------------------------------------------
 
@@ -177,7 +178,7 @@ class RoomHub:
         if payload.startswith(MESSAGE_EVENT):
             header, _, frame = payload.partition("\n")
             seq_text, _, author_key = header[1:].partition(" ")
-            self._receive(room, int(seq_text), author_key, frame)
+            self._receive(room, int(seq_text), author_key, Frame(frame))
         elif payload.startswith(PRESENCE_EVENT):
             version_text, _, total_text = payload[1:].partition(" ")
             self._apply_presence(room, version=int(version_text), total=int(total_text))
@@ -204,7 +205,7 @@ class RoomHub:
                 if close_code:
                     outbox.close_after_flush(close_code)
 
-    def _receive(self, room: LocalRoom, seq: int, author_key: str, frame: str) -> None:
+    def _receive(self, room: LocalRoom, seq: int, author_key: str, frame: Frame) -> None:
         if room.delivered is not None and seq <= room.delivered:
             return
         room.early[seq] = (author_key, frame)
@@ -256,7 +257,7 @@ class RoomHub:
             if event.seq > room.delivered:
                 room.delivered = event.seq
                 if event.frame is not None:
-                    room.offer(event.seq, event.author_key, event.frame)
+                    room.offer(event.seq, event.author_key, Frame(event.frame))
         # Every seq up to the limit was committed before it was asked for: one the database no
         # longer has was purged by retention and will never arrive.
         room.delivered = max(room.delivered, limit)

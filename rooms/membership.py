@@ -82,7 +82,6 @@ async def join_room(
     return replace(member, joined_seq=last_seq)
 
 
-
 async def _check_not_banned(identity_key: str) -> None:
     until = await database_sync_to_async(active_until)(identity_key, Sanction.Kind.BAN)
     if until is not None:

@@ -1,16 +1,24 @@
-"""One connection's outgoing frames: ordered, bounded, filtered, written by one task.
+"""One connection's outgoing frames: ordered, bounded, filtered, written without a wait.
 
-The hub hands every room frame to every local outbox with ``offer``; that call only appends to a
-queue, so a fan-out never waits for a socket. The outbox drops frames the connection has already
-seen (by seq) and frames by authors this connection blocks, without re-encoding anything.
+The hub hands every room frame to every local outbox with ``offer``. The outbox drops frames the
+connection has already seen (by seq) and frames by authors this connection blocks, without
+re-encoding anything. A ``Frame`` is encoded once per process and shared by every receiver.
+
+Writing: under daphne a connection has a DirectSocket (``server.daphne_socket``) and a frame is
+written to it synchronously inside ``offer``: no task wake-up, no per-receiver encode. Otherwise,
+or while older frames still wait, frames queue and the connection's writer task sends them
+through ASGI. Order is kept either way: a frame is written directly only when nothing waits.
 
 While a connection catches up (welcome, then replay of stored messages), live frames wait in a
-buffer; ``go_live`` flushes the buffer, skipping what the replay already sent, so a client never
-sees a seq twice or out of order.
+buffer; ``go_live`` flushes it, skipping what the replay already sent, so a client never sees a
+seq twice or out of order.
 
-Policy for a client that does not keep up: when more than ``limit`` frames wait, the queue is
-dropped, the client gets a ``too_slow`` error and the connection is closed with CloseCode.TOO_SLOW.
-Nothing is lost: the client reconnects with ``since`` and the replay fills in.
+Policy for a client that does not keep up (nothing is ever dropped silently):
+* direct sockets: when more than ``buffer_limit`` bytes wait unread in the socket, the connection
+  is dropped at once (its unread bytes are discarded, so its memory is bounded);
+* queued frames: when more than ``limit`` frames wait, the queue is discarded, the client gets a
+  ``too_slow`` error and the connection is closed with CloseCode.TOO_SLOW.
+Either way the client reconnects with ``since`` and the replay fills in: it loses nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from rooms.protocol import CloseCode, ErrorCode, error_frame
 
@@ -25,26 +34,65 @@ SendText = Callable[[str], Awaitable[None]]
 Close = Callable[[int], Awaitable[None]]
 
 
+class Frame:
+    """A server frame's text, plus its wire form once a direct socket has prepared it."""
+
+    __slots__ = ("prepared", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.prepared: object | None = None
+
+
+class DirectWriter(Protocol):
+    def write(self, frame: Frame) -> bool: ...
+
+    def buffered_bytes(self) -> int: ...
+
+    def abort(self) -> None: ...
+
+
 class Outbox:
-    def __init__(self, *, send: SendText, close: Close, identity_key: str, limit: int) -> None:
+    def __init__(
+        self,
+        *,
+        send: SendText,
+        close: Close,
+        identity_key: str,
+        limit: int,
+        direct: DirectWriter | None = None,
+        buffer_limit: int = 1 << 20,
+    ) -> None:
         self.identity_key = identity_key
         self.blocked_authors: set[str] = set()
         self.last_seq = 0
         self._send = send
         self._close = close
         self._limit = limit
-        self._queue: deque[str] = deque()
-        self._catch_up: list[tuple[int, str, str]] | None = []
+        self._direct = direct
+        self._buffer_limit = buffer_limit
+        self._queue: deque[Frame] = deque()
+        self._catch_up: list[tuple[int, str, Frame]] | None = []
         self._wakeup = asyncio.Event()
         self._close_code: int | None = None
         self._welcomed = False
 
     # --- producers (synchronous: called from the hub's fan-out and the consumer) ---------------
 
-    def push(self, frame: str) -> None:
-        """Queue a frame for this connection alone (welcome, ack, error, presence)."""
+    def push(self, frame: str | Frame) -> None:
+        """Send a frame to this connection alone (welcome, ack, error, presence)."""
         if self._close_code is not None:
             return
+        if isinstance(frame, str):
+            frame = Frame(frame)
+        direct = self._direct
+        if direct is not None and not self._queue:
+            if direct.buffered_bytes() > self._buffer_limit:
+                self._close_code = CloseCode.TOO_SLOW
+                direct.abort()
+                return
+            if direct.write(frame):
+                return
         self._queue.append(frame)
         if len(self._queue) > self._limit:
             self._overflow()
@@ -56,19 +104,19 @@ class Outbox:
         self._welcomed = True
         self.push(frame)
 
-    def notify(self, frame: str) -> None:
+    def notify(self, frame: str | Frame) -> None:
         """A room notice without seq (presence, status): a snapshot, sent once welcomed."""
         if self._welcomed:
             self.push(frame)
 
-    def offer(self, seq: int, author_key: str, frame: str) -> None:
+    def offer(self, seq: int, author_key: str, frame: Frame) -> None:
         """A room message, live from the hub; held back while the connection catches up."""
         if self._catch_up is not None:
             self._catch_up.append((seq, author_key, frame))
             return
         self._deliver(seq, author_key, frame)
 
-    def replay(self, seq: int, author_key: str, frame: str) -> None:
+    def replay(self, seq: int, author_key: str, frame: str | Frame) -> None:
         """A stored message sent during catch-up."""
         self._deliver(seq, author_key, frame)
 
@@ -82,7 +130,7 @@ class Outbox:
         for seq, author_key, frame in sorted(pending, key=lambda item: item[0]):
             self._deliver(seq, author_key, frame)
 
-    def _deliver(self, seq: int, author_key: str, frame: str) -> None:
+    def _deliver(self, seq: int, author_key: str, frame: str | Frame) -> None:
         if seq <= self.last_seq:
             return
         self.last_seq = seq
@@ -92,7 +140,7 @@ class Outbox:
 
     def _overflow(self) -> None:
         self._queue.clear()
-        self._queue.append(error_frame(ErrorCode.TOO_SLOW))
+        self._queue.append(Frame(error_frame(ErrorCode.TOO_SLOW)))
         self._close_code = CloseCode.TOO_SLOW
         self._wakeup.set()
 
@@ -113,7 +161,7 @@ class Outbox:
         queue = self._queue
         while True:
             while queue:
-                await self._send(queue.popleft())
+                await self._send(queue.popleft().text)
             if self._close_code is not None:
                 await self._close(self._close_code)
                 return

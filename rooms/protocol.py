@@ -51,6 +51,8 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     UNAVAILABLE = "unavailable"
     TOO_SLOW = "too_slow"
+    TOO_MANY_CONNECTIONS = "too_many_connections"
+    FLOODING = "flooding"
     MUTED = "muted"
     BANNED = "banned"
     KICKED = "kicked"
@@ -68,6 +70,8 @@ DEFAULT_DETAIL: dict[ErrorCode, str] = {
     ErrorCode.NOT_FOUND: "There is no room here. Please go back to the lobby.",
     ErrorCode.UNAVAILABLE: "Hearth could not save your message just now. Please try again.",
     ErrorCode.TOO_SLOW: "Your connection fell behind. Reconnecting will catch you up.",
+    ErrorCode.TOO_MANY_CONNECTIONS: "Too many connections right now. Please try again soon.",
+    ErrorCode.FLOODING: "Too many frames too fast. Please slow down.",
     ErrorCode.MUTED: "A moderator has paused your messages for a while.",
     ErrorCode.BANNED: "A moderator has paused your access to Hearth's rooms for a while.",
     ErrorCode.KICKED: "A moderator has asked you to leave this room for now.",
@@ -86,6 +90,8 @@ class CloseCode(IntEnum):
     ROOM_FULL = 4429
     TOO_SLOW = 4408
     REMOVED_BY_MODERATOR = 4403
+    POLICY_VIOLATION = 1008
+    TRY_AGAIN_LATER = 1013
 
 
 CLOSE_CODE_FOR_ERROR: dict[ErrorCode, CloseCode] = {
@@ -94,6 +100,8 @@ CLOSE_CODE_FOR_ERROR: dict[ErrorCode, CloseCode] = {
     ErrorCode.ROOM_CLOSED: CloseCode.ROOM_CLOSED,
     ErrorCode.ROOM_FULL: CloseCode.ROOM_FULL,
     ErrorCode.TOO_SLOW: CloseCode.TOO_SLOW,
+    ErrorCode.TOO_MANY_CONNECTIONS: CloseCode.TRY_AGAIN_LATER,
+    ErrorCode.FLOODING: CloseCode.POLICY_VIOLATION,
     ErrorCode.BANNED: CloseCode.REMOVED_BY_MODERATOR,
     ErrorCode.KICKED: CloseCode.REMOVED_BY_MODERATOR,
 }

@@ -2,8 +2,9 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import rooms.models
 from django.db import migrations, models
+
+import rooms.models
 
 
 class Migration(migrations.Migration):

@@ -29,7 +29,9 @@ class InvalidInput(SchedulingError):
 
     def __init__(self, fields: dict[str, list[str]]) -> None:
         self.fields = fields
-        super().__init__(ErrorCode.INVALID, "; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items()))
+        super().__init__(
+            ErrorCode.INVALID, "; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items())
+        )
 
     @classmethod
     def one(cls, field: str, message: str) -> InvalidInput:

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, Timezone, vRecur
+from icalendar import Alarm, Calendar, Event, Timezone, vDuration, vRecur
 
 PRODID = "-//Hearth//Group sessions//EN"
 REFRESH = timedelta(hours=1)
@@ -63,8 +63,9 @@ def calendar_bytes(
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
-    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH)
+    # vDuration explicitly: icalendar writes a bare timedelta of these properties as "1:00:00".
+    calendar.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(REFRESH))
     zones: dict[str, tuple[int, int]] = {}
     for item in series:
         for event in _events(item, now=now, alarm_minutes=alarm_minutes):

@@ -44,7 +44,9 @@ class GroupSession(models.Model):
     series_end = models.DateTimeField(null=True, blank=True)
     capacity = models.PositiveIntegerField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
-    room = models.OneToOneField("rooms.Room", on_delete=models.PROTECT, related_name="group_session")
+    room = models.OneToOneField(
+        "rooms.Room", on_delete=models.PROTECT, related_name="group_session"
+    )
     sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)

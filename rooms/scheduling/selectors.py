@@ -178,7 +178,9 @@ def _rows_near(session_ids: list[int], after: datetime, before: datetime) -> lis
     )
 
 
-def _infos(slots: list[tuple[GroupSession, _Slot]], identity_key: str | None) -> list[OccurrenceInfo]:
+def _infos(
+    slots: list[tuple[GroupSession, _Slot]], identity_key: str | None
+) -> list[OccurrenceInfo]:
     row_ids = [slot.row.pk for _, slot in slots if slot.row is not None]
     counts: dict[tuple[int, str], int] = {}
     mine: dict[int, str] = {}
@@ -395,4 +397,3 @@ def calendar_sessions(*, topic: str | None, now: datetime) -> list[GroupSession]
     if topic:
         sessions = sessions.filter(topic=topic)
     return list(sessions.order_by("start", "id"))
-

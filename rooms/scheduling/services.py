@@ -193,8 +193,11 @@ def _retime(
     dropped = {row.pk for row in kept if not schedule.includes(row.original_start)}
     if dropped:
         field = next(
-            (name for name, value in (("start", start), ("time_zone", time_zone), ("rrule", rrule))
-             if value is not None),
+            (
+                name
+                for name, value in (("start", start), ("time_zone", time_zone), ("rrule", rrule))
+                if value is not None
+            ),
             "recurrence",
         )
         raise InvalidInput.one(
@@ -292,10 +295,11 @@ def rsvp_create(
     An identity that already holds a live RSVP keeps its place and gets a new token (the old one
     stops working): that is how a lost token is recovered.
     """
-    now = now or timezone.now()
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
-        session, row = _locked_occurrence(session_id, key, now=now)
+        session, row = _locked_occurrence(session_id, key, now=now or timezone.now())
+        # Stamped under the lock, so that the waitlist's order is the order seats were asked for.
+        now = now or timezone.now()
         if row.status == Occurrence.Status.CANCELLED:
             raise SchedulingError(ErrorCode.OCCURRENCE_CANCELLED, "This occurrence is cancelled.")
         rsvp = RSVP.objects.filter(
@@ -464,9 +468,11 @@ def _room_slug(title: str) -> str:
 
 def _upcoming_rows(session: GroupSession, now: datetime):  # type: ignore[no-untyped-def]
     soon = now - selectors.MAX_DURATION
-    return Occurrence.objects.filter(session=session).filter(
-        Q(original_start__gte=soon) | Q(moved_start__gte=soon)
-    ).distinct()
+    return (
+        Occurrence.objects.filter(session=session)
+        .filter(Q(original_start__gte=soon) | Q(moved_start__gte=soon))
+        .distinct()
+    )
 
 
 def _locked_occurrence(

@@ -153,6 +153,7 @@ async def connect() -> AsyncIterator[Connect]:
         origin: bytes | None = ORIGIN,
         cookie: bool = True,
         query: str = "",
+        client_address: str | None = None,
     ) -> tuple[RoomClient, dict[str, Any]]:
         headers = []
         if origin is not None:
@@ -164,6 +165,9 @@ async def connect() -> AsyncIterator[Connect]:
         params += [query] if query else []
         path = f"/ws/rooms/{slug}/" + ("?" + "&".join(params) if params else "")
         communicator = WebsocketCommunicator(application, path, headers=headers)
+        if client_address is not None:
+            # The application has not run yet: the scope can still take the client's address.
+            communicator.scope["client"] = (client_address, 40000)
         connected, _ = await communicator.connect(timeout=5)
         if not connected:
             raise ConnectionRefusedError(path)

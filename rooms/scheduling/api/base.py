@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import JSONParser
+from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -67,12 +69,28 @@ class ICalendarRenderer(BaseRenderer):
     format = "ics"
     charset = "utf-8"
 
-    def render(self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None) -> Any:
+    def render(
+        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
+    ) -> Any:
         return data
+
+
+class SchedulingAutoSchema(AutoSchema):
+    """Documents the session cookie as optional wherever anonymous visitors are let in."""
+
+    def get_auth(self) -> list[Any]:
+        auths = super().get_auth()
+        public = all(
+            isinstance(permission, AllowAny)
+            or (getattr(permission, "anyone_may_read", False) and self.method in SAFE_METHODS)
+            for permission in self.view.get_permissions()
+        )
+        return [*auths, {}] if public and {} not in auths else auths
 
 
 class SchedulingView(APIView):
     parser_classes = [SafeJSONParser]
+    schema = SchedulingAutoSchema()
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, SchedulingError):

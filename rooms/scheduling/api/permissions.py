@@ -53,6 +53,8 @@ class IsSessionFacilitatorOrStaff(IsFacilitatorOrStaff):
 class ReadOrSessionFacilitator(IsSessionFacilitatorOrStaff):
     """Anyone may read (GET, HEAD, OPTIONS); writes follow ``IsSessionFacilitatorOrStaff``."""
 
+    anyone_may_read = True
+
     def has_permission(self, request: Request, view: APIView) -> bool:
         return request.method in SAFE_METHODS or super().has_permission(request, view)
 
@@ -62,6 +64,8 @@ class ReadOrSessionFacilitator(IsSessionFacilitatorOrStaff):
 
 class ReadOrFacilitator(IsFacilitatorOrStaff):
     """Anyone may read the list of sessions; only facilitators and staff create one."""
+
+    anyone_may_read = True
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return request.method in SAFE_METHODS or super().has_permission(request, view)

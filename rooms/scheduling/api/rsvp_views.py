@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -70,7 +71,7 @@ class RsvpCreateView(SchedulingView):
     201 for a new RSVP. 200 if this identity already had one: same place, new token.
     """
 
-    permission_classes: list[Any] = []
+    permission_classes = [AllowAny]
     throttle_classes = [RsvpIdentityThrottle]
 
     @extend_schema(
@@ -100,7 +101,7 @@ class RsvpCreateView(SchedulingView):
 class RsvpLookupView(SchedulingView):
     """An RSVP by its token: confirmed, waitlisted (and where) or cancelled."""
 
-    permission_classes: list[Any] = []
+    permission_classes = [AllowAny]
 
     @extend_schema(
         operation_id="rsvps_lookup",
@@ -127,7 +128,7 @@ class RsvpLookupView(SchedulingView):
 class RsvpCancelView(SchedulingView):
     """Give up an RSVP by its token; the first person on the waitlist takes the seat."""
 
-    permission_classes: list[Any] = []
+    permission_classes = [AllowAny]
 
     @extend_schema(
         operation_id="rsvps_cancel",

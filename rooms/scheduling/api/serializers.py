@@ -98,7 +98,17 @@ class TokenSerializer(serializers.Serializer):
     token = text(min_length=1, max_length=128, help_text="The token your RSVP returned.")
 
 
-class TopicQuerySerializer(serializers.Serializer):
+class QuerySerializer(serializers.Serializer):
+    """Query parameters. DRF reads ``?x=`` as "no x"; here it is an error, as the schema says."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        blank = {name: ["May not be blank."] for name in self.fields if data.get(name) == ""}
+        if blank:
+            raise serializers.ValidationError(blank)
+        return super().to_internal_value(data)
+
+
+class TopicQuerySerializer(QuerySerializer):
     topic = serializers.SlugField(max_length=50, required=False)
 
 

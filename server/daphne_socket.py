@@ -1,0 +1,94 @@
+"""The fan-out's fast path: writing a frame straight to a daphne websocket connection.
+
+Through ASGI, every frame to every receiver is a coroutine call, a dict, a UTF-8 encode and a
+websocket header. For a room broadcast that is the same work N times. Daphne hands each
+application a ``send`` that is ``functools.partial(Server.handle_reply, protocol)``; this module
+recognises it and writes through the autobahn protocol instead, with the frame encoded and framed
+once per process (autobahn's PreparedMessage, its own broadcast optimisation) and written to each
+socket as the same bytes.
+
+This is the only module that knows daphne's and autobahn's internals. Under any other server,
+or if daphne changes, ``direct_socket_of`` returns None and frames go through ASGI as usual.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+try:
+    from autobahn.websocket.protocol import PreparedMessage, WebSocketProtocol
+    from daphne.server import Server
+except ImportError:  # pragma: no cover - daphne is a dependency, but stay correct without it
+    Server = None  # type: ignore[assignment,misc]
+
+DIRECT_SOCKET_SCOPE_KEY = "hearth.direct_socket"
+
+
+class Preparable(Protocol):
+    text: str
+    prepared: object | None
+
+
+class DirectSocket:
+    """A daphne websocket connection that frames can be written to synchronously."""
+
+    __slots__ = ("_protocol",)
+
+    def __init__(self, protocol: Any) -> None:
+        self._protocol = protocol
+
+    def write(self, frame: Preparable) -> bool:
+        """Write the frame now; False if the connection is not open (use the ASGI path)."""
+        protocol = self._protocol
+        if protocol.state != WebSocketProtocol.STATE_OPEN:
+            return False
+        prepared = frame.prepared
+        if prepared is None:
+            prepared = frame.prepared = PreparedMessage(
+                frame.text.encode("utf-8"), False, False, True
+            )
+        protocol.sendPreparedMessage(prepared)
+        return True
+
+    def buffered_bytes(self) -> int:
+        """Bytes written to this connection that the client has not taken yet."""
+        transport = getattr(self._protocol, "transport", None)
+        if transport is None:
+            return 0
+        data_buffer = getattr(transport, "dataBuffer", b"")
+        offset = getattr(transport, "offset", 0)
+        return len(data_buffer) - offset + getattr(transport, "_tempDataLen", 0)
+
+    def abort(self) -> None:
+        """Drop the connection at once, discarding what it has not read."""
+        transport = getattr(self._protocol, "transport", None)
+        if transport is not None:
+            transport.abortConnection()
+
+
+def direct_socket_of(send: Callable[[dict[str, Any]], Awaitable[None]]) -> DirectSocket | None:
+    if Server is None or not isinstance(send, functools.partial) or len(send.args) != 1:
+        return None
+    owner = getattr(send.func, "__self__", None)
+    if not isinstance(owner, Server) or send.func.__name__ != "handle_reply":
+        return None
+    protocol = send.args[0]
+    if not hasattr(protocol, "sendPreparedMessage") or not hasattr(protocol, "state"):
+        return None
+    return DirectSocket(protocol)
+
+
+class DirectSocketMiddleware:
+    """Puts a DirectSocket into websocket scopes served by daphne (outermost in the stack)."""
+
+    def __init__(self, application: Any) -> None:
+        self.application = application
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        if scope.get("type") == "websocket":
+            direct = direct_socket_of(send)
+            if direct is not None:
+                scope = {**scope, DIRECT_SOCKET_SCOPE_KEY: direct}
+        return await self.application(scope, receive, send)
