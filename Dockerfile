@@ -33,6 +33,6 @@ RUN DJANGO_ENV=production SECRET_KEY=collectstatic-only-not-a-secret ALLOWED_HOS
 USER hearth
 EXPOSE 8000
 
-# Access log off (Hearth records no IP address); --proxy-headers takes the scheme and port from
-# nginx. nginx sends no X-Forwarded-For, so no client address ever reaches the application.
+# Access log off (Hearth records no IP address). --proxy-headers takes the client's address from
+# nginx's X-Forwarded-For: the flood limits count per address (a daily-keyed hash, memory only).
 CMD ["python", "-m", "server.serve", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers"]

@@ -1,10 +1,10 @@
 """Which labels a message earns: crisis_self, crisis_danger, harassment, pii.
 
 Owns: running the lexicons (lexicons/*.txt, compiled once on first import) over a message's
-TextView and keeping the matches that survive the context rules (context.py). Phrases never
-cross a sentence end, so the work is done sentence by sentence: a sentence's words are looked
-up once (AnchorIndex) and a phrase's regex runs, over that sentence only, when the sentence
-has a word from every required part of it. An ordinary sentence runs no regex at all.
+TextView and keeping the matches that survive the context rules (context.py). A message's
+words are looked up once (AnchorIndex, set operations in C); a phrase's regex runs only when
+the message has a word from every required part of it, and a message with no word from any
+crisis or harassment phrase skips that work entirely.
 
 Must not: decide actions or wording for the author (review.py), touch storage, or do any I/O
 after the lexicons are loaded.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from moderation.context import CUES, MessageContext, Sentence
+from moderation.context import CUES, MessageContext
 from moderation.decision import Label
 from moderation.phrases import AnchorIndex, PhraseSet, load_phrase_set
 from moderation.pii import PiiKind, find_pii
@@ -28,8 +28,9 @@ _DANGER_RECENT = load_phrase_set("crisis_danger_recent.txt")
 _HARASSMENT = load_phrase_set("harassment.txt")
 _SLURS = load_phrase_set("slurs.txt")
 _TRIGGERS = (_SELF, _DANGER, _DANGER_RECENT, _HARASSMENT, _SLURS)
-_INDEX = AnchorIndex([*_TRIGGERS, *CUES.values()])
-_TRIGGER_KEYS = frozenset().union(*(phrase_set.keys for phrase_set in _TRIGGERS))
+# All trigger phrases in one set: a message's candidates are found in one pass.
+_ALL = PhraseSet.merged("triggers", _TRIGGERS)
+_INDEX = AnchorIndex([_ALL, *CUES.values()])
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,51 +39,45 @@ class Classification:
     pii_kinds: tuple[PiiKind, ...]
 
 
-def sentences(canonical: str) -> list[Sentence]:
-    """The sentences of canonical text with their anchor keys; each span ends after its ". "."""
-    found = []
-    start, length = 0, len(canonical)
-    while start < length:
-        stop = canonical.find(". ", start)
-        end = stop + 2 if stop >= 0 else length
-        words = canonical[start:stop if stop >= 0 else length].split()
-        if words:
-            found.append(Sentence(start, end, _INDEX.keys(words)))
-        start = end
-    return found
+def _matches(
+    candidates: dict[str, list[int]], name: str, context: MessageContext
+) -> list[tuple[int, int]]:
+    indexes = candidates.get(name)
+    if not indexes:
+        return []
+    return _ALL.run(indexes, context.canonical)
 
 
-def _matches(phrase_set: PhraseSet, context: MessageContext) -> list[tuple[int, int]]:
-    found: list[tuple[int, int]] = []
-    for sentence in context.sentences:
-        if phrase_set.keys.isdisjoint(sentence.keys) and not phrase_set.unanchored:
-            continue
-        found.extend(phrase_set.find(context.canonical, sentence.keys, sentence.start, sentence.end))
-    return found
-
-
-def _crisis_self(text_view: TextView, context: MessageContext) -> bool:
-    if any(context.self_harm_counts(start, end) for start, end in _matches(_SELF, context)):
-        return True
+def _crisis_self(
+    text_view: TextView, candidates: dict[str, list[int]], context: MessageContext
+) -> bool:
+    for start, end in _matches(candidates, "crisis_self.txt", context):
+        if context.self_harm_counts(start, end):
+            return True
     # Letter-spaced phrases ("k i l l m y s e l f") have no context to weigh: obfuscating a
     # crisis phrase is itself the signal.
     return bool(text_view.dense) and _SELF.dense_match(text_view)
 
 
-def _crisis_danger(text_view: TextView, context: MessageContext) -> bool:
-    for start, end in _matches(_DANGER, context):
+def _crisis_danger(
+    text_view: TextView, candidates: dict[str, list[int]], context: MessageContext
+) -> bool:
+    for start, end in _matches(candidates, "crisis_danger.txt", context):
         if context.danger_counts(start, end, needs_recent=False):
             return True
-    for start, end in _matches(_DANGER_RECENT, context):
+    for start, end in _matches(candidates, "crisis_danger_recent.txt", context):
         if context.danger_counts(start, end, needs_recent=True):
             return True
     return bool(text_view.dense) and _DANGER.dense_match(text_view)
 
 
-def _harassment(text_view: TextView, context: MessageContext) -> bool:
-    for phrase_set in (_HARASSMENT, _SLURS):
-        if any(context.harassment_counts(s, e) for s, e in _matches(phrase_set, context)):
-            return True
+def _harassment(
+    text_view: TextView, candidates: dict[str, list[int]], context: MessageContext
+) -> bool:
+    for name in ("harassment.txt", "slurs.txt"):
+        for start, end in _matches(candidates, name, context):
+            if context.harassment_counts(start, end):
+                return True
     if text_view.dense:
         return _HARASSMENT.dense_match(text_view) or _SLURS.dense_match(text_view)
     return False
@@ -90,14 +85,19 @@ def _harassment(text_view: TextView, context: MessageContext) -> bool:
 
 def classify_view(text_view: TextView) -> Classification:
     labels: set[Label] = set()
-    parts = sentences(text_view.canonical)
-    if text_view.dense or any(not _TRIGGER_KEYS.isdisjoint(part.keys) for part in parts):
-        context = MessageContext(text_view, parts)
-        if _crisis_self(text_view, context):
+    keys = _INDEX.keys(text_view.word_set)
+    indexes = _ALL.candidates(keys)
+    if indexes or text_view.dense:
+        candidates: dict[str, list[int]] = {}
+        tags = _ALL.tags
+        for index in indexes:
+            candidates.setdefault(tags[index], []).append(index)
+        context = MessageContext(text_view, keys)
+        if _crisis_self(text_view, candidates, context):
             labels.add(Label.CRISIS_SELF)
-        if _crisis_danger(text_view, context):
+        if _crisis_danger(text_view, candidates, context):
             labels.add(Label.CRISIS_DANGER)
-        if _harassment(text_view, context):
+        if _harassment(text_view, candidates, context):
             labels.add(Label.HARASSMENT)
     pii_kinds = find_pii(text_view)
     if pii_kinds:

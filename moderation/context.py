@@ -22,14 +22,12 @@ Must not: find the phrases themselves (classify.py does) or decide actions.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from dataclasses import dataclass
 from functools import cached_property
 
 from moderation.phrases import PhraseSet, load_phrase_set
 from moderation.skeleton import TextView
 
-__all__ = ["CUES", "Clause", "MessageContext", "Sentence", "nearest_subject", "negated"]
+__all__ = ["CUES", "Clause", "MessageContext", "nearest_subject", "negated"]
 
 _NEGATORS = frozenset({"not", "never", "nor", "neither", "hardly", "barely", "nobody"})
 # "no" negates only in these pairs: "no longer want to die", not "nooo i want to die".
@@ -52,7 +50,7 @@ _WEAK_PAST_SELF = frozenset(
 _WEAK_PAST_DANGER = _WEAK_PAST_SELF | frozenset(
     ["said", "threatened", "would", "told", "texted", "swore", "promised", "could", "stalked", "followed"]
 )
-_CLAUSE_BREAK = re.compile(r"(?<!\S)(?:but|tho|though|although|however|whereas|anyway|except|nowadays) ")
+_CLAUSE_BREAK = re.compile(r" (?:but|tho|though|although|however|whereas|anyway|except|nowadays) ")
 _SAID_YES = re.compile(
     r"(?<!\S)(?:i (?:said|answered|told (?:her|him|them)|replied|admitted)|and i said) "
     r"(?:yes|yeah|yep|i do|i have|i did|that i do|that i have) "
@@ -105,30 +103,29 @@ CUE_FILES = (
 CUES: dict[str, PhraseSet] = {name: load_phrase_set(name) for name in CUE_FILES}
 
 
-@dataclass(frozen=True, slots=True)
-class Sentence:
-    """One sentence of canonical text: canonical[start:end] (ending after its ". ")."""
-
-    start: int
-    end: int
-    keys: set[str]
-
-
 class Clause:
-    """The clause around one match: where it starts, the match, and where it ends."""
+    """The clause around one match: its start, the match, and its end (positions in canonical).
 
-    __slots__ = ("before", "end", "keys", "match", "match_start", "start")
+    A clause is part of one sentence, cut at "but", "though", "however"...; ``start`` is the
+    space before its first word and ``end`` is just past the sentence's " . " (or the space
+    before a cutting word), so cue phrases can be searched in canonical[start:end].
+    """
 
-    def __init__(self, canonical: str, start: int, end: int, sentence: Sentence) -> None:
-        clause_start, clause_end = sentence.start, sentence.end
-        for found in _CLAUSE_BREAK.finditer(canonical, sentence.start, sentence.end):
+    __slots__ = ("before", "end", "match", "match_start", "start")
+
+    def __init__(self, canonical: str, start: int, end: int) -> None:
+        dot = canonical.rfind(" . ", 0, start)
+        sentence_start = 0 if dot < 0 else dot + 2
+        dot = canonical.find(" . ", end - 1)
+        sentence_end = len(canonical) if dot < 0 else dot + 3
+        clause_start, clause_end = sentence_start, sentence_end
+        for found in _CLAUSE_BREAK.finditer(canonical, sentence_start, sentence_end):
             if found.end() <= start:
-                clause_start = found.end()
-            elif found.start() >= end:
-                clause_end = found.start()
+                clause_start = found.end() - 1
+            elif found.start() >= end - 1:
+                clause_end = found.start() + 1
                 break
         self.start, self.match_start, self.end = clause_start, start, clause_end
-        self.keys = sentence.keys
         self.before = canonical[clause_start:start]
         self.match = canonical[start:end]
 
@@ -139,60 +136,49 @@ class Clause:
 class MessageContext:
     """Per-message state for the rules, used only when a phrase has matched.
 
-    Cue lists are anchored like any lexicon: a cue is looked for only in the clause in
-    question, and only its phrases whose words the sentence has are run.
+    Cue lists are anchored like any lexicon (only phrases whose words the message has are
+    run), and a cue is looked for only inside the clause in question.
     """
 
-    def __init__(self, text_view: TextView, sentences: list[Sentence]) -> None:
+    def __init__(self, text_view: TextView, keys: set[str]) -> None:
         self.view = text_view
-        self.sentences = sentences
+        self.keys = keys
         self.canonical = text_view.canonical
-        self._starts = [sentence.start for sentence in sentences]
 
-    def _sentence(self, position: int) -> Sentence:
-        return self.sentences[max(0, bisect_right(self._starts, position) - 1)]
-
-    def cue_in(self, name: str, keys: set[str], start: int, end: int) -> bool:
+    def cue_in(self, name: str, start: int, end: int) -> bool:
         """Whether a cue of lexicons/<name> lies within canonical[start:end]."""
         if start >= end:
             return False
         # Two more characters let a cue ending in "$" see the ". " after the window.
         limit = min(len(self.canonical), end + 2)
-        return any(e <= end + 1 for _, e in CUES[name].find(self.canonical, keys, start, limit))
+        return any(e <= end + 1 for _, e in CUES[name].find(self.canonical, self.keys, start, limit))
 
     @cached_property
     def recovery(self) -> bool:
-        return any(
-            self.cue_in("recovery.txt", sentence.keys, sentence.start, sentence.end)
-            for sentence in self.sentences
-        )
+        return bool(CUES["recovery.txt"].find(self.canonical, self.keys))
 
     @cached_property
     def said_yes(self) -> bool:
         return _SAID_YES.search(self.canonical) is not None
 
     def clause(self, start: int, end: int) -> Clause:
-        return Clause(self.canonical, start, end, self._sentence(start))
+        return Clause(self.canonical, start, end)
 
     def in_idiom(self, clause: Clause) -> bool:
-        idioms = CUES["idioms.txt"]
-        canonical = self.canonical
         match_end = clause.match_start + len(clause.match)
-        for s, e in idioms.find(canonical, clause.keys, clause.start, clause.end):
-            if s < match_end and clause.match_start < e:
-                return True
-        return False
+        spans = CUES["idioms.txt"].find(self.canonical, self.keys, clause.start, clause.end)
+        return any(s < match_end and clause.match_start < e for s, e in spans)
 
     def _recent(self, clause: Clause) -> bool:
-        return self.cue_in("recent.txt", clause.keys, clause.start, clause.end)
+        return self.cue_in("recent.txt", clause.start, clause.end)
 
     def _before(self, name: str, clause: Clause) -> bool:
-        return self.cue_in(name, clause.keys, clause.start, clause.match_start)
+        return self.cue_in(name, clause.start, clause.match_start)
 
     def _is_past(self, clause: Clause, weak_past: frozenset[str], *, recent: bool) -> bool:
         if recent:
             return False
-        if self.cue_in("past.txt", clause.keys, clause.start, clause.end):
+        if self.cue_in("past.txt", clause.start, clause.end):
             return True
         nearby = _tokens(clause.before)[-3:] + _tokens(clause.match)[:3]
         return not weak_past.isdisjoint(nearby) and self.recovery
@@ -217,7 +203,7 @@ class MessageContext:
         recent = self._recent(clause)
         if needs_recent and not recent:
             return False
-        if not recent and self.cue_in("future.txt", clause.keys, clause.start, clause.end):
+        if not recent and self.cue_in("future.txt", clause.start, clause.end):
             return False
         return not self._is_past(clause, _WEAK_PAST_DANGER, recent=recent)
 

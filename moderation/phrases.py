@@ -16,7 +16,7 @@ quickly. The syntax (also in docs/moderation.md):
     @name       the alternatives defined as "@name = a|b|c" in lexicons/macros.txt
 
 Speed: each phrase has an anchor, a word or word-start every match must contain, chosen to be
-as rare as possible. A message's words are looked up once (AnchorIndex); a phrase's regex runs only when the
+as rare as possible (its key is the word itself, or "p:" + the word start). A message's words are looked up once (AnchorIndex); a phrase's regex runs only when the
 message has a key from every required part of it, so most messages run none. Alternatives of
 plain words compile to a character trie.
 
@@ -264,7 +264,7 @@ def _emit(node: _Node, *, dense: bool) -> str:
 def _anchors(node: _Node) -> frozenset[str] | None:
     """Keys of which at least one occurs in every match, or None when there is no such set."""
     if isinstance(node, _Word):
-        return frozenset({"w:" + node.text})
+        return frozenset({node.text})
     if isinstance(node, _Prefix):
         return frozenset({"p:" + node.text})
     if isinstance(node, _Group):
@@ -297,8 +297,9 @@ def _requirements(node: _Node) -> list[frozenset[str]]:
 def _anchor_cost(keys: frozenset[str]) -> int:
     cost = 0
     for key in keys:
-        kind, text = key[0], key[2:]
-        if kind == "w":
+        is_word = not key.startswith("p:")
+        text = key if is_word else key[2:]
+        if is_word:
             cost += 1000 if text in _COMMON else 2
         else:
             cost += 3 if len(text) >= 4 else 50
@@ -344,7 +345,9 @@ def compile_phrase(source: str) -> Phrase:
         raise PhraseError(f"cannot compile {source!r}: {error}") from error
     # Dense matching ignores word boundaries, so short single words would hit inside others.
     long_enough = _word_count(tree) >= 2 or len(dense_regex) >= 7
-    requirements = sorted(set(_requirements(tree)), key=lambda keys: (_anchor_cost(keys), sorted(keys)))
+    requirements = sorted(
+        set(_requirements(tree)), key=lambda keys: (_anchor_cost(keys), sorted(keys))
+    )
     return Phrase(
         source=source,
         regex=regex,
@@ -360,9 +363,13 @@ def _alternation(regexes: Sequence[str]) -> str:
 class PhraseSet:
     """The compiled entries of one lexicon file, indexed by anchor."""
 
-    def __init__(self, name: str, phrases: Sequence[Phrase]) -> None:
+    def __init__(
+        self, name: str, phrases: Sequence[Phrase], tags: Sequence[str] | None = None
+    ) -> None:
         self.name = name
         self.phrases = tuple(phrases)
+        # Which file each phrase came from, when several sets are merged into one.
+        self.tags = tuple(tags) if tags is not None else (name,) * len(self.phrases)
         by_key: dict[str, list[int]] = defaultdict(list)
         unanchored: list[int] = []
         for index, phrase in enumerate(phrases):
@@ -385,8 +392,19 @@ class PhraseSet:
         if not hit:
             return list(self.unanchored)
         by_key, rest = self.by_key, self._rest
-        indexes = set(self.unanchored).union(*(by_key[key] for key in hit))
-        return [i for i in indexes if all(not required.isdisjoint(keys) for required in rest[i])]
+        if len(hit) == 1 and not self.unanchored:
+            indexes: Iterable[int] = by_key[next(iter(hit))]
+        else:
+            indexes = set(self.unanchored).union(*[by_key[key] for key in hit])
+        found = []
+        # A plain loop: this runs for every message, and generator-based all() costs more.
+        for index in indexes:
+            for required in rest[index]:
+                if required.isdisjoint(keys):
+                    break
+            else:
+                found.append(index)
+        return found
 
     def find(
         self, canonical: str, keys: set[str], start: int = 0, end: int | None = None
@@ -395,13 +413,26 @@ class PhraseSet:
 
         A window start must be a word's leading space (or 0): matches begin with that space.
         """
-        found: list[tuple[int, int]] = []
+        return self.run(self.candidates(keys), canonical, start, end)
+
+    def run(
+        self, indexes: Iterable[int], canonical: str, start: int = 0, end: int | None = None
+    ) -> list[tuple[int, int]]:
+        """Matches of the given phrases (see ``find``), sorted and without duplicates."""
+        found: set[tuple[int, int]] = set()
         regexes = self._regexes
         stop = len(canonical) if end is None else end
-        for index in self.candidates(keys):
+        for index in indexes:
             for match in regexes[index].finditer(canonical, start, stop):
-                found.append((match.start() + 1, match.end()))
-        return found
+                found.add((match.start() + 1, match.end()))
+        return sorted(found)
+
+    @classmethod
+    def merged(cls, name: str, phrase_sets: Sequence[PhraseSet]) -> PhraseSet:
+        """One set holding the phrases of several: one candidate look-up serves them all."""
+        phrases = [phrase for phrase_set in phrase_sets for phrase in phrase_set.phrases]
+        tags = [tag for phrase_set in phrase_sets for tag in phrase_set.tags]
+        return cls(name, phrases, tags)
 
     def dense_match(self, text_view: TextView) -> bool:
         """Whether a letter-spaced run of the message spells one of the phrases."""
@@ -419,8 +450,10 @@ class AnchorIndex:
             for phrase in phrase_set.phrases:
                 for required in phrase.requirements:
                     keys |= required
-        self._exact = frozenset(key[2:] for key in keys if key[0] == "w")
-        self._prefixes = frozenset(key[2:] for key in keys if key[0] == "p")
+        # A word's key is the word itself; a word start's key is "p:" + the start.
+        # A plain set, so that "self._exact & words" is a set the caller can extend.
+        self._exact: set[str] = {key for key in keys if not key.startswith("p:")}
+        self._prefixes = frozenset(key[2:] for key in keys if key.startswith("p:"))
         self._prefix_lengths = sorted({len(prefix) for prefix in self._prefixes})
         # Words seen so far: those starting with a lexicon prefix, with their keys, and the rest.
         self._prefixed: dict[str, tuple[str, ...]] = {}
@@ -440,11 +473,11 @@ class AnchorIndex:
         else:
             self._unprefixed.add(word)
 
-    def keys(self, words: Iterable[str]) -> set[str]:
+    def keys(self, words: frozenset[str] | set[str]) -> set[str]:
+        """The anchor keys of a message's set of canonical words."""
         # Set operations run in C: an ordinary message costs a few microseconds here.
-        present = set(words)
-        found = {"w:" + word for word in present & self._exact}
-        unknown = present - self._unprefixed
+        found = self._exact & words
+        unknown = words - self._unprefixed
         if unknown:
             prefixed = self._prefixed
             for word in unknown:

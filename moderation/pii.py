@@ -50,6 +50,9 @@ _TITLES = frozenset(["dr", "doctor", "mr", "mrs", "ms", "miss", "mx", "prof", "p
 # --- phone numbers -----------------------------------------------------------------------------
 
 _PHONE = re.compile(r"(?<![\w+/.])(?:\+|00)?\s?\(?\d(?:[ .\-()]{0,3}\d){6,16}(?![\w/])")
+# Seven digits with at most separators between: cheap to search (it starts with a digit), and
+# every phone number has it.
+_PHONE_GATE = re.compile(r"\d(?:[ .\-()]{0,3}\d){6}")
 _YEAR_LIST = re.compile(r"(?:(?:19|20)\d\d[\s.\-]*)+")
 _NUMBER_WORDS = frozenset(
     ["zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "double", "triple"]
@@ -96,6 +99,12 @@ def _is_safe_number(digits: str) -> bool:
 
 
 def _has_phone(view: TextView) -> bool:
+    if _PHONE_GATE.search(view.body):
+        return _digits_phone(view) or _spoken_phone(view)
+    return _spoken_phone(view)
+
+
+def _digits_phone(view: TextView) -> bool:
     for match in _PHONE.finditer(view.body):
         text = match.group(0)
         digits = re.sub(r"\D", "", text)
@@ -105,7 +114,12 @@ def _has_phone(view: TextView) -> bool:
             continue  # "2019 2020" is a list of years
         if not _is_safe_number(digits):
             return True
-    if not _NUMBER_WORDS.isdisjoint(view.words):
+    return False
+
+
+def _spoken_phone(view: TextView) -> bool:
+    # Seven spoken digits need at least a few number words; most messages have none or one.
+    if len(_NUMBER_WORDS & view.word_set) >= 2:
         for match in _SPOKEN_NUMBER.finditer(view.lower):
             words = re.findall(r"[a-z]+", match.group(0))
             digits = sum(3 if w == "triple" else 2 if w == "double" else 1 for w in words)
@@ -172,7 +186,7 @@ def _platform_pattern() -> str:
 
 _PLATFORM = _platform_pattern()
 _PLATFORM_WORDS = frozenset(
-    word for _, entry in read_entries("pii_platforms.txt") for word in canonical_words(entry)
+    canonical_words(entry)[0] for _, entry in read_entries("pii_platforms.txt")
 )
 # Run on canonical text, so "sn@p" is "snap" and "its" is "it is"; the value is the next token.
 _PLATFORM_HANDLE = re.compile(
@@ -180,7 +194,7 @@ _PLATFORM_HANDLE = re.compile(
     rf"|account|id|tag|page|profile|@) )?(?:is|=|:|it is) (?:: )?"
     rf"|(?:add|follow|find|message|msg|dm|text|contact|reach|hit|search) me (?:up )?(?:on|at|via"
     rf"|through|@) (?:{_PLATFORM}) (?:(?:[:,\-=]|at|on|is|it is|as|@|under) )*"
-    rf"|(?:^|[.,:] )(?:{_PLATFORM}) (?:handle |name |username |id )?(?:[:=]|it is) (?:: )?"
+    rf"|(?:^ |[.,:] )(?:{_PLATFORM}) (?:handle |name |username |id )?(?:[:=]|it is) (?:: )?"
     rf"|(?<!\S)(?:snap|snapchat|insta|instagram|ig|kik|discord|telegram|whatsapp|dm|message) me "
     rf"(?:(?:on|at|@|:) )*)"
     rf"@?([^\s.,:]+) "
@@ -207,7 +221,7 @@ def _has_handle(view: TextView) -> bool:
             return True
     if "#" in body and _DISCORD_TAG.search(body):
         return True
-    if not _PLATFORM_WORDS.isdisjoint(view.words):
+    if not _PLATFORM_WORDS.isdisjoint(view.word_set):
         for match in _PLATFORM_HANDLE.finditer(view.canonical):
             if _handle_value(match.group(1)):
                 return True
@@ -225,7 +239,9 @@ _STREET = re.compile(
     rf"(?:(?!(?:{'|'.join(_STREET_STOP)})\b)[a-z][a-z'\-]*\.?\s+){{1,3}}"
     rf"(?:{'|'.join(re.escape(s) for s in _SUFFIXES)})\b"
 )
-_UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}\b")
+# Starting with a character class (no \b) lets the search skip ahead: a lookbehind is checked
+# only where a capital letter is.
+_UK_POSTCODE = re.compile(r"[A-Z](?<![A-Za-z][A-Z])[A-Z]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}\b")
 _POSTCODE_IN_CONTEXT = re.compile(
     r"\b(?:post ?code|postal code|zip(?: ?code)?|address|area code)\b\W+(?:is\W+|was\W+)?"
     r"(?:[a-z]{1,2}\d[a-z\d]? ?\d[a-z]{2}|\d{5}(?:-\d{4})?)\b"
@@ -234,18 +250,32 @@ _US_STATES = (
     "AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|"
     "NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC"
 )
-_STATE_ZIP = re.compile(rf"\b(?:{_US_STATES}),?\s+\d{{5}}(?:-\d{{4}})?\b")
+_STATE_ZIP = re.compile(rf"[A-Z][A-Z](?<=\b(?:{_US_STATES})),?\s+\d{{5}}(?:-\d{{4}})?\b")
+_POSTCODE_WORDS = frozenset({"postcode", "post", "postal", "zip", "zipcode", "address", "area"})
+
+
+_SUFFIX_WORDS = frozenset(suffix.split()[0] for suffix in _SUFFIXES)
 
 
 def _has_address(view: TextView) -> bool:
+    if _SUFFIX_WORDS.isdisjoint(view.word_set):
+        return False
     return _STREET.search(view.lower) is not None
 
 
 def _has_postcode(view: TextView) -> bool:
+    body = view.body
+    if body.islower():  # no capitals: neither a written-out UK postcode nor a US state code
+        return not _POSTCODE_WORDS.isdisjoint(view.word_set) and bool(
+            _POSTCODE_IN_CONTEXT.search(view.lower)
+        )
     return bool(
-        _UK_POSTCODE.search(view.body)
-        or _POSTCODE_IN_CONTEXT.search(view.lower)
-        or _STATE_ZIP.search(view.body)
+        _UK_POSTCODE.search(body)
+        or _STATE_ZIP.search(body)
+        or (
+            not _POSTCODE_WORDS.isdisjoint(view.word_set)
+            and _POSTCODE_IN_CONTEXT.search(view.lower)
+        )
     )
 
 
@@ -253,6 +283,7 @@ def _has_postcode(view: TextView) -> bool:
 
 
 def _intro_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    """A regex for "an intro ending right here" and the kind of each intro."""
     kinds: dict[str, str] = {}
     for _, entry in read_entries("pii_name_intros.txt"):
         kind, sep, phrase = entry.partition(": ")
@@ -264,16 +295,19 @@ def _intro_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
         r"\s+".join(re.escape(word).replace("'", "['’]?") for word in phrase.split())
         for phrase in phrases
     )
-    word = r"([A-Za-z][A-Za-z'’\-]+)"
-    pattern = re.compile(
-        rf"(?<![\w'])((?i:{alternatives}))[\s,:\-]+{word}(?:\s+{word})?(?:\s+{word})?"
-    )
+    pattern = re.compile(rf"(?<![\w'’])((?i:{alternatives}))[\s,:\-]+$")
     return pattern, kinds
 
 
-_INTRO, _INTRO_KINDS = _intro_pattern()
-_STRONG_WORDS = frozenset(["name", "names", "called", "surname", "maiden", "google", "goes", "search", "look"])
-_CAPITALISED_PAIR = re.compile(r"\b[A-Z][a-z'’\-]+\s+[A-Z][a-z'’\-]+")
+_INTRO_BEFORE, _INTRO_KINDS = _intro_pattern()
+_STRONG_WORDS = frozenset("name names called surname maiden google goes search look".split())
+_RELATION_WORDS = frozenset(
+    "ex husband wife partner boyfriend girlfriend abuser stepdad stepfather dad father mum mom "
+    "mother fiance fiancee".split()
+)
+# Two capitalised words, or a known first name followed by a word: where a full name can start.
+_CAPITALISED_PAIR = re.compile(r"[A-Z][a-z'’\-]+(?:\s+[A-Z][a-z'’\-]+)+")
+_NAME_WORDS = re.compile(r"([A-Za-z][A-Za-z'’\-]+)(?:\s+([A-Za-z][A-Za-z'’\-]+))?(?:\s+([A-Za-z][A-Za-z'’\-]+))?")
 
 
 def _namey(word: str) -> bool:
@@ -298,44 +332,62 @@ def _is_full_name(kind: str, intro: str, words: list[str]) -> bool:
     return both_capitalised and intro.lower().split()[-1] == "is"
 
 
+def _name_starts(view: TextView, first_names: frozenset[str]) -> list[int]:
+    starts = [match.start() for match in _CAPITALISED_PAIR.finditer(view.body)]
+    for name in first_names:
+        starts.extend(m.start() for m in re.finditer(rf"\b{re.escape(name)}\b", view.lower))
+    return sorted(set(starts))
+
+
 def _has_name(view: TextView) -> bool:
-    words = view.words
-    if (
-        _STRONG_WORDS.isdisjoint(words)
-        and _FIRST_NAMES.isdisjoint(words)
-        and not _CAPITALISED_PAIR.search(view.body)
-    ):
+    words = view.word_set
+    first_names = _FIRST_NAMES & words
+    if not first_names and _STRONG_WORDS.isdisjoint(words) and _RELATION_WORDS.isdisjoint(words):
         return False
-    for match in _INTRO.finditer(view.body):
-        intro = " ".join(match.group(1).lower().replace("’", "'").split())
-        kind = _INTRO_KINDS.get(intro, "weak")
-        following = [w for w in match.groups()[1:] if w]
-        if _is_full_name(kind, intro, following):
+    body = view.body
+    for start in _name_starts(view, frozenset(first_names)):
+        intro = _INTRO_BEFORE.search(body, max(0, start - 40), start)
+        if intro is None:
+            continue
+        following = _NAME_WORDS.match(body, start)
+        if following is None:
+            continue
+        phrase = " ".join(intro.group(1).lower().replace("’", "'").split())
+        kind = _INTRO_KINDS.get(phrase, "weak")
+        if _is_full_name(kind, phrase, [w for w in following.groups() if w]):
             return True
+    # "my surname is okafor": one word after a surname intro, in any case.
+    if "surname" in words or "last" in words or "family" in words:
+        for match in _SURNAME.finditer(view.lower):
+            if _namey(match.group(1)):
+                return True
     return False
 
 
-_DETECTORS = (
-    (PiiKind.PHONE, _has_phone),
-    (PiiKind.EMAIL, _has_email),
-    (PiiKind.ADDRESS, _has_address),
-    (PiiKind.POSTCODE, _has_postcode),
-    (PiiKind.HANDLE, _has_handle),
-    (PiiKind.LINK, _has_link),
-    (PiiKind.NAME, _has_name),
-)
+_SURNAME = re.compile(r"\b(?:surname|last name|family name)\s+(?:is\s+|:\s*)([a-z][a-z'’\-]+)")
+
+
 _HAS_DIGIT = re.compile(r"\d")
 
 
 def find_pii(view: TextView) -> tuple[PiiKind, ...]:
     """The kinds of personal detail in the message, in PiiKind order (empty: none)."""
+    # Every detector is gated by something cheap (a character, a word in the set), because
+    # each full regex scan costs microseconds and most messages contain no personal detail.
     has_digit = _HAS_DIGIT.search(view.body) is not None
     found = []
-    for kind, detector in _DETECTORS:
-        if not has_digit and kind in (PiiKind.ADDRESS, PiiKind.POSTCODE):
-            continue  # both need a number; most messages have none
-        if kind is PiiKind.PHONE and not has_digit and _NUMBER_WORDS.isdisjoint(view.words):
-            continue
-        if detector(view):
-            found.append(kind)
+    if _has_phone(view) if has_digit else _spoken_phone(view):
+        found.append(PiiKind.PHONE)
+    if _has_email(view):
+        found.append(PiiKind.EMAIL)
+    if has_digit and _has_address(view):
+        found.append(PiiKind.ADDRESS)
+    if has_digit and _has_postcode(view):
+        found.append(PiiKind.POSTCODE)
+    if _has_handle(view):
+        found.append(PiiKind.HANDLE)
+    if _has_link(view):
+        found.append(PiiKind.LINK)
+    if _has_name(view):
+        found.append(PiiKind.NAME)
     return tuple(found)

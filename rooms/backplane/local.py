@@ -105,17 +105,22 @@ class LocalBackplane:
             return sum(_presence.get(room, {}).values())
 
     async def take_token(self, bucket: str, *, burst: int, refill_seconds: float) -> float:
-        now = time.monotonic()
-        with _lock:
-            if len(_buckets) > _MAX_BUCKETS:
-                _forget_full_buckets(now, burst=burst, refill_seconds=refill_seconds)
-            tokens, updated = _buckets.get(bucket, (float(burst), now))
-            tokens = min(float(burst), tokens + (now - updated) / refill_seconds)
-            if tokens >= 1.0:
-                _buckets[bucket] = (tokens - 1.0, now)
-                return 0.0
-            _buckets[bucket] = (tokens, now)
-            return (1.0 - tokens) * refill_seconds
+        return take_local_token(bucket, burst=burst, refill_seconds=refill_seconds)
+
+
+def take_local_token(bucket: str, *, burst: int, refill_seconds: float) -> float:
+    """A token bucket in this process: 0.0 if a token was taken, else seconds until one is."""
+    now = time.monotonic()
+    with _lock:
+        if len(_buckets) > _MAX_BUCKETS:
+            _forget_full_buckets(now, burst=burst, refill_seconds=refill_seconds)
+        tokens, updated = _buckets.get(bucket, (float(burst), now))
+        tokens = min(float(burst), tokens + (now - updated) / refill_seconds)
+        if tokens >= 1.0:
+            _buckets[bucket] = (tokens - 1.0, now)
+            return 0.0
+        _buckets[bucket] = (tokens, now)
+        return (1.0 - tokens) * refill_seconds
 
 
 def _forget_full_buckets(now: float, *, burst: int, refill_seconds: float) -> None:

@@ -25,6 +25,7 @@ import redis.asyncio as aioredis
 from django.conf import settings
 
 from rooms.backplane import ControlHandler, PresenceCount, RoomEventHandler, StatusHandler
+from rooms.backplane.local import take_local_token
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +184,13 @@ class RedisBackplane:
         return int(await self._presence_total(keys=[PRESENCE_KEY + room], args=[ALIVE_KEY]))
 
     async def take_token(self, bucket: str, *, burst: int, refill_seconds: float) -> float:
-        wait_ms = await self._take_token(keys=[BUCKET_KEY + bucket], args=[burst, refill_seconds])
+        try:
+            wait_ms = await self._take_token(
+                keys=[BUCKET_KEY + bucket], args=[burst, refill_seconds]
+            )
+        except (redis.RedisError, OSError):
+            # Limits still hold while Redis is away, per process instead of across them.
+            return take_local_token(bucket, burst=burst, refill_seconds=refill_seconds)
         return int(wait_ms) / 1000.0
 
     # --- background tasks ----------------------------------------------------------------------
@@ -214,6 +221,9 @@ class RedisBackplane:
             try:
                 if pubsub is None:
                     pubsub = await self._connect()
+                    # A restarted Redis has lost this process's liveness key: count it again
+                    # before the rooms recount their presence.
+                    await self._beat()
                     if self._on_status is not None:
                         self._on_status(True)
                 backoff = 0.1

@@ -1,4 +1,4 @@
-"""The scheduling app's configuration (nested in rooms: ``rooms.scheduling``, label ``scheduling``)."""
+"""The scheduling app's configuration: ``rooms.scheduling``, label ``scheduling``."""
 
 from django.apps import AppConfig
 

@@ -1,7 +1,7 @@
 """Scheduling's domain errors: a code clients can switch on and a sentence for a person.
 
-A leaf module: no Django, no HTTP. ``api.views`` maps each code to an HTTP status (docs/scheduling.md
-lists them); ``InvalidInput`` carries field errors for a 400.
+A leaf module: no Django, no HTTP. ``api.base`` maps each code to an HTTP status
+(docs/scheduling.md lists them); ``InvalidInput`` carries field errors for a 400.
 """
 
 from __future__ import annotations

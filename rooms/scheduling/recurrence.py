@@ -55,7 +55,7 @@ class Recurrence:
     count: int | None = None
 
 
-# --- Zones and wall time ---------------------------------------------------------------------------
+# --- Zones and wall time --------------------------------------------------------------------
 
 
 @lru_cache(maxsize=1)
@@ -244,7 +244,7 @@ def validate_recurrence(recurrence: Recurrence, *, start: datetime) -> None:
             )
 
 
-# --- Parsing an RRULE ------------------------------------------------------------------------------
+# --- Parsing an RRULE ------------------------------------------------------------------------
 
 _BYDAY = re.compile(r"^([+-]?\d)?(MO|TU|WE|TH|FR|SA|SU)$")
 _UNTIL_DATE = re.compile(r"^\d{8}$")

@@ -1,4 +1,4 @@
-"""Scheduling test fixtures; the room fixtures (``connect``, ``make_room``) come from tests.rooms."""
+"""Scheduling test fixtures. The room fixtures (``connect``, ``make_room``) are tests.rooms'."""
 
 from __future__ import annotations
 

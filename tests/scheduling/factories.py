@@ -47,9 +47,10 @@ def next_transition(zone: str, after: datetime) -> date:
     day = after.astimezone(tz).date()
     for _ in range(400):
         nxt = day + timedelta(days=1)
-        if datetime.combine(day, time(12), tz).utcoffset() != datetime.combine(
-            nxt, time(12), tz
-        ).utcoffset():
+        if (
+            datetime.combine(day, time(12), tz).utcoffset()
+            != datetime.combine(nxt, time(12), tz).utcoffset()
+        ):
             return nxt
         day = nxt
     raise AssertionError(f"{zone} has no transition within 400 days")

@@ -64,7 +64,9 @@ def test_parallel_rsvps_never_overbook():
     assert {code for code, _ in results} == {201}
     statuses = Counter(body["status"] for _, body in results)
     assert statuses == {"confirmed": 5, "waitlisted": 25}
-    positions = sorted(body["waitlist_position"] for _, body in results if body["waitlist_position"])
+    positions = sorted(
+        body["waitlist_position"] for _, body in results if body["waitlist_position"]
+    )
     assert positions == list(range(1, 26))
     assert RSVP.objects.filter(status=RSVP.Status.CONFIRMED).count() == 5
 
@@ -75,7 +77,11 @@ def test_parallel_cancellations_promote_in_order_without_overbooking():
     first = [rsvp_call(url)() for _ in range(10)]
     confirmed = [body["token"] for _, body in first if body["status"] == "confirmed"]
     waiting = sorted(
-        ((body["waitlist_position"], body["token"]) for _, body in first if body["waitlist_position"])
+        (
+            (body["waitlist_position"], body["token"])
+            for _, body in first
+            if body["waitlist_position"]
+        )
     )
     calls = [cancel_call(token) for token in confirmed[:3]] + [rsvp_call(url) for _ in range(6)]
     results = in_parallel(calls)
@@ -84,7 +90,8 @@ def test_parallel_cancellations_promote_in_order_without_overbooking():
     promoted = {
         token
         for _, token in waiting
-        if Client().post("/api/v1/rsvps/lookup/", {"token": token}, content_type="application/json")
+        if Client()
+        .post("/api/v1/rsvps/lookup/", {"token": token}, content_type="application/json")
         .json()["status"]
         == "confirmed"
     }

@@ -80,7 +80,10 @@ def test_session_ics_round_trips_across_dst(zone):
     base = f"/api/v1/sessions/{session.pk}/occurrences/"
     assert post(owner, f"{base}{key(keys[0])}/cancel/").status_code == 200
     moved_to = (keys[1] + timedelta(hours=2)).astimezone(tz)
-    assert post(owner, f"{base}{key(keys[1])}/move/", {"start": moved_to.isoformat()}).status_code == 200
+    assert (
+        post(owner, f"{base}{key(keys[1])}/move/", {"start": moved_to.isoformat()}).status_code
+        == 200
+    )
 
     calendar = fetch(f"/api/v1/sessions/{session.pk}.ics")
     expected = api_starts(session, start - timedelta(days=1), start + timedelta(weeks=8))

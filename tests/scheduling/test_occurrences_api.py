@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from itertools import pairwise
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -69,9 +70,9 @@ def test_weekly_occurrences_keep_local_time_across_the_next_dst_change(zone):
     if start <= datetime.now(UTC) + timedelta(hours=1):
         start += timedelta(days=7)
     make_session(start=start, count=5, time_zone=zone)
-    results = listing(**{"from": start.isoformat(), "to": (start + timedelta(weeks=6)).isoformat()})[
-        "results"
-    ]
+    results = listing(
+        **{"from": start.isoformat(), "to": (start + timedelta(weeks=6)).isoformat()}
+    )["results"]
     local = [datetime.fromisoformat(r["start_local"]) for r in results]
     utc = [datetime.fromisoformat(r["start"].replace("Z", "+00:00")) for r in results]
     assert len(local) == 5
@@ -80,7 +81,7 @@ def test_weekly_occurrences_keep_local_time_across_the_next_dst_change(zone):
     offsets = {moment.utcoffset() for moment in local}
     assert len(offsets) == 2, "the series crosses a DST change, so its UTC offset changes"
     shift = max(offsets) - min(offsets)
-    gaps = {b - a for a, b in zip(utc, utc[1:], strict=False)}
+    gaps = {b - a for a, b in pairwise(utc)}
     week = timedelta(days=7)
     assert gaps in ({week, week - shift}, {week, week + shift})
 
@@ -97,7 +98,10 @@ def test_filters_topic_facilitator_range_and_space():
     assert [(r["session"]) for r in listing(**window)["results"]] == [grief.pk, other.pk]
     # Fill grief's first occurrence: has_space drops it, has_space=false keeps only it.
     key = listing(topic="grief")["results"][0]["key"]
-    assert post(client_for(), f"/api/v1/sessions/{grief.pk}/occurrences/{key}/rsvp/").status_code == 201
+    assert (
+        post(client_for(), f"/api/v1/sessions/{grief.pk}/occurrences/{key}/rsvp/").status_code
+        == 201
+    )
     spaced = [r["key"] for r in listing(topic="grief", has_space="true")["results"]]
     assert key not in spaced and len(spaced) == 1
     assert [r["key"] for r in listing(topic="grief", has_space="false")["results"]] == [key]
@@ -139,9 +143,9 @@ def test_retrieve_one_occurrence_and_unknown_keys():
     key = listing()["results"][1]["key"]
     url = f"/api/v1/sessions/{session.pk}/occurrences/"
     assert client_for().get(f"{url}{key}/").json()["key"] == key
-    off_by_an_hour = (
-        datetime.strptime(key, "%Y%m%dT%H%M%SZ") + timedelta(hours=1)
-    ).strftime("%Y%m%dT%H%M%SZ")
+    off_by_an_hour = (datetime.strptime(key, "%Y%m%dT%H%M%SZ") + timedelta(hours=1)).strftime(
+        "%Y%m%dT%H%M%SZ"
+    )
     for bad in [off_by_an_hour, "20261340T250000Z", "tomorrow", "2" * 16]:
         response = client_for().get(f"{url}{bad}/")
         assert response.status_code == 404, bad
@@ -170,7 +174,11 @@ def test_move_one_occurrence_keeps_its_key_and_rsvps():
     rsvper = client_for()
     assert post(rsvper, f"{url}rsvp/").status_code == 201
     new_start = days_ahead(3, at=time(18, 30))
-    response = post(client_for(session.facilitator), f"{url}move/", {"start": new_start.isoformat(), "duration_minutes": 45})
+    response = post(
+        client_for(session.facilitator),
+        f"{url}move/",
+        {"start": new_start.isoformat(), "duration_minutes": 45},
+    )
     assert response.status_code == 200, response.json()
     moved = response.json()
     assert moved["key"] == keys[0] and moved["moved"] is True
@@ -181,7 +189,9 @@ def test_move_one_occurrence_keeps_its_key_and_rsvps():
     assert [r["rsvp"] for r in mine] == ["confirmed", "none", "none"]
     assert [r["key"] for r in mine] == keys  # still in start order
     # Moving it into the past, or to a time that does not exist, is a 400.
-    past = post(client_for(session.facilitator), f"{url}move/", {"start": days_ahead(-1).isoformat()})
+    past = post(
+        client_for(session.facilitator), f"{url}move/", {"start": days_ahead(-1).isoformat()}
+    )
     assert past.status_code == 400 and "start" in past.json()
 
 
@@ -190,7 +200,9 @@ def test_a_moved_occurrence_shows_up_where_it_went():
     key = listing()["results"][0]["key"]
     target = days_ahead(60)
     url = f"/api/v1/sessions/{session.pk}/occurrences/{key}/move/"
-    assert post(client_for(session.facilitator), url, {"start": target.isoformat()}).status_code == 200
+    assert (
+        post(client_for(session.facilitator), url, {"start": target.isoformat()}).status_code == 200
+    )
     assert listing()["count"] == 0
     later = listing(**{"from": days_ahead(59).isoformat(), "to": days_ahead(61).isoformat()})
     assert [r["key"] for r in later["results"]] == [key]
@@ -209,7 +221,9 @@ def test_staff_may_cancel_any_occurrence_but_not_a_past_one():
     session = make_session(count=2)
     key = session.start.strftime("%Y%m%dT%H%M%SZ")
     staff = client_for(make_user(staff=True))
-    assert post(staff, f"/api/v1/sessions/{session.pk}/occurrences/{key}/cancel/").status_code == 200
+    assert (
+        post(staff, f"/api/v1/sessions/{session.pk}/occurrences/{key}/cancel/").status_code == 200
+    )
     past = make_session(frequency=Frequency.NONE)
     GroupSession.objects.filter(pk=past.pk).update(start=past.start - timedelta(days=30))
     past_key = (past.start - timedelta(days=30)).strftime("%Y%m%dT%H%M%SZ")

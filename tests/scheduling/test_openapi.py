@@ -56,7 +56,7 @@ def test_schema_documents_every_scheduling_endpoint():
     assert response.status_code == 200
     schema = response.json()
     assert schema["openapi"].startswith("3.")
-    assert V1_PATHS <= set(schema["paths"])
+    assert set(schema["paths"]) >= V1_PATHS
     rsvp = schema["paths"]["/api/v1/sessions/{session_id}/occurrences/{key}/rsvp/"]["post"]
     assert {"201", "200", "404", "409", "429"} <= set(rsvp["responses"])
     ics = schema["paths"]["/api/v1/calendar.ics"]["get"]["responses"]["200"]["content"]

@@ -86,13 +86,21 @@ def test_weekly_keeps_local_time_across_dst(zone, wall, expected):
 def test_clocks_forward_gap_takes_the_offset_before_the_gap():
     # 02:30 does not exist in New York on 2026-03-08: RFC 5545 reads it with EST (-5).
     s = schedule("America/New_York", 2026, 3, 1, 2, 30)
-    assert expand(s, weeks=3)[:3] == [utc(2026, 3, 1, 7, 30), utc(2026, 3, 8, 7, 30), utc(2026, 3, 15, 6, 30)]
+    assert expand(s, weeks=3)[:3] == [
+        utc(2026, 3, 1, 7, 30),
+        utc(2026, 3, 8, 7, 30),
+        utc(2026, 3, 15, 6, 30),
+    ]
 
 
 def test_clocks_back_fold_means_the_first_instant():
     # 01:30 happens twice in London on 2026-10-25: the first one (BST).
     s = schedule("Europe/London", 2026, 10, 18, 1, 30)
-    assert expand(s, weeks=3)[:3] == [utc(2026, 10, 18, 0, 30), utc(2026, 10, 25, 0, 30), utc(2026, 11, 1, 1, 30)]
+    assert expand(s, weeks=3)[:3] == [
+        utc(2026, 10, 18, 0, 30),
+        utc(2026, 10, 25, 0, 30),
+        utc(2026, 11, 1, 1, 30),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -204,7 +212,9 @@ def test_validate_recurrence_refuses(recurrence):
         validate_recurrence(recurrence, start=datetime(2027, 2, 9, 19, tzinfo=ZoneInfo("UTC")))
 
 
-@pytest.mark.parametrize("name", ["Mars/Olympus", "", "../../etc/passwd", "Europe/London\x00", "utc"])
+@pytest.mark.parametrize(
+    "name", ["Mars/Olympus", "", "../../etc/passwd", "Europe/London\x00", "utc"]
+)
 def test_unknown_zones_are_refused(name):
     with pytest.raises(RecurrenceError) as caught:
         zone_named(name)

@@ -28,7 +28,9 @@ def _session_starting_in(delta: timedelta):
     def create():
         # Created "earlier", so that a session already under way can exist.
         start = timezone.now() + delta
-        return make_session(start=start.replace(microsecond=0), count=4, now=start - timedelta(days=1))
+        return make_session(
+            start=start.replace(microsecond=0), count=4, now=start - timedelta(days=1)
+        )
 
     return sync_to_async(create)()
 
@@ -48,7 +50,9 @@ async def test_a_session_room_closes_at_the_end_of_an_occurrence(connect):
     session = await _session_starting_in(timedelta(minutes=-61))  # a 60-minute occurrence, over
     _, first = await connect(session.room.slug)
     assert first["code"] == "room_closed"
-    assert first["next_start"] == WindowState(False, session.start + timedelta(weeks=1)).next_start_iso
+    assert (
+        first["next_start"] == WindowState(False, session.start + timedelta(weeks=1)).next_start_iso
+    )
 
 
 async def test_a_session_room_opens_shortly_before_it_starts(connect):

@@ -161,7 +161,10 @@ def test_rsvp_to_missing_things():
     session = make_session()
     base = f"/api/v1/sessions/{session.pk}/occurrences/"
     assert post(client_for(), f"{base}20200101T000000Z/rsvp/").status_code == 404
-    assert post(client_for(), "/api/v1/sessions/999999/occurrences/20200101T000000Z/rsvp/").status_code == 404
+    assert (
+        post(client_for(), "/api/v1/sessions/999999/occurrences/20200101T000000Z/rsvp/").status_code
+        == 404
+    )
     assert post(client_for(), f"{base}garbage/rsvp/").status_code == 404
 
 

@@ -188,7 +188,9 @@ def test_list_sessions_with_filters():
 def test_update_changes_text_capacity_and_the_room():
     session = make_session(capacity=5)
     response = patch(
-        client_for(session.facilitator), f"{SESSIONS}{session.pk}/", {"title": "Week 2", "capacity": 8}
+        client_for(session.facilitator),
+        f"{SESSIONS}{session.pk}/",
+        {"title": "Week 2", "capacity": 8},
     )
     assert response.status_code == 200, response.json()
     assert response.json()["title"] == "Week 2"
@@ -227,7 +229,11 @@ BAD_INPUT = [
     ("capacity not a number", {"capacity": "twelve"}, "capacity"),
     ("malformed rule", {"recurrence": None, "rrule": "FREQ=SOMETIMES"}, "rrule"),
     ("rule and recurrence", {"rrule": "FREQ=WEEKLY"}, "rrule"),
-    ("series ends before it starts", {"recurrence": {"frequency": "weekly", "until": "2001-01-01"}}, "recurrence"),
+    (
+        "series ends before it starts",
+        {"recurrence": {"frequency": "weekly", "until": "2001-01-01"}},
+        "recurrence",
+    ),
     ("count too large", {"recurrence": {"frequency": "weekly", "count": 100000}}, "recurrence"),
     ("unknown frequency", {"recurrence": {"frequency": "hourly"}}, "recurrence"),
     ("title too long", {"title": "x" * 121}, "title"),
@@ -273,6 +279,8 @@ def test_a_timing_change_may_not_drop_an_occurrence_people_rsvped_to():
     assert refused.status_code == 400
     assert "start" in refused.json()
     # Ending the series later keeps that occurrence: allowed.
-    longer = patch(client, f"{SESSIONS}{session.pk}/", {"recurrence": {"frequency": "weekly", "count": 20}})
+    longer = patch(
+        client, f"{SESSIONS}{session.pk}/", {"recurrence": {"frequency": "weekly", "count": 20}}
+    )
     assert longer.status_code == 200, longer.json()
     assert longer.json()["recurrence"]["count"] == 20

@@ -59,7 +59,9 @@ def test_selector_for_a_weekly_session(settings):
     assert room_window_state(slug, start - timedelta(hours=1)) == WindowState(False, start)
     assert room_window_state(slug, start - TEN).open
     assert room_window_state(slug, start + timedelta(minutes=59)).open
-    assert room_window_state(slug, start + timedelta(minutes=60)) == WindowState(False, start + week)
+    assert room_window_state(slug, start + timedelta(minutes=60)) == WindowState(
+        False, start + week
+    )
     settings.HEARTH_SESSION_OPENS_MINUTES_BEFORE = 30
     assert room_window_state(slug, start - timedelta(minutes=20)).open
     # After the last occurrence nothing is next.

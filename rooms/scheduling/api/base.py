@@ -33,7 +33,10 @@ class Conflict(exceptions.APIException):
 
     def __init__(self, detail: str, code: str) -> None:
         super().__init__()
-        self.detail = {"detail": exceptions.ErrorDetail(detail, code), "code": code}  # type: ignore[assignment]
+        self.detail = {
+            "detail": exceptions.ErrorDetail(detail, code),
+            "code": exceptions.ErrorDetail(code, code),
+        }
 
 
 def api_exception(error: SchedulingError) -> exceptions.APIException:

@@ -102,7 +102,8 @@ class QuerySerializer(serializers.Serializer):
     """Query parameters. DRF reads ``?x=`` as "no x"; here it is an error, as the schema says."""
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
-        blank = {name: ["May not be blank."] for name in self.fields if data.get(name) == ""}
+        names = list(self.fields.keys())
+        blank = {name: ["May not be blank."] for name in names if data.get(name) == ""}
         if blank:
             raise serializers.ValidationError(blank)
         return super().to_internal_value(data)

@@ -63,6 +63,8 @@ function showComposer() {
 if (storage.guidelinesAccepted()) {
   showComposer();
 }
+// Enabled only now that the script runs: a click before it would have done nothing.
+ui.accept.disabled = false;
 ui.accept.addEventListener("click", () => {
   storage.acceptGuidelines();
   showComposer();
