@@ -8,6 +8,7 @@ Each test prints the figure it measures (recovery time, latency); `pytest -s` sh
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -61,7 +62,7 @@ async def test_redis_outage_degrades_then_recovers_without_losing_a_word(
         # Stored, so acked; reports are stored too.
         during = [await a.say(f"during the outage {n}") for n in range(3)]
         assert [frame["type"] for frame in during] == ["ack", "ack", "ack"]
-        await b.socket.send('{"type": "report", "seq": %d, "reason": "during"}' % one["seq"])
+        await b.socket.send(json.dumps({"type": "report", "seq": one["seq"], "reason": "during"}))
         assert (await b.next("report_ack"))["seq"] == one["seq"]
         await asyncio.sleep(max(0.0, 5 - (time.monotonic() - outage_started)))
 
@@ -126,12 +127,13 @@ async def test_a_killed_process_loses_its_clients_nothing(room, tmp_path):
 
 async def test_postgres_restart_gives_clear_errors_then_recovers_by_itself(tmp_path):
     postgres = PrivatePostgres()
-    postgres.init()
+    await asyncio.to_thread(postgres.init)
     try:
         env = {**os.environ, "DATABASE_URL": postgres.url, "SECRET_KEY": "fault-test-key"}
         env.pop("REDIS_URL", None)
         for command in (["migrate", "--no-input"], ["seed_rooms"]):
-            subprocess.run(
+            await asyncio.to_thread(
+                subprocess.run,
                 [sys.executable, "manage.py", *command],
                 cwd=ROOT,
                 env=env,
@@ -174,8 +176,6 @@ async def test_postgres_restart_gives_clear_errors_then_recovers_by_itself(tmp_p
 
 async def join_without_session(base_ws: str, slug: str):
     """Connect without a session: this server's database is not the test database."""
-    import json
-
     import websockets
 
     from tests.faults.peers import ORIGIN, Peer

@@ -6,6 +6,7 @@ them), so each starts its own real server process on a free port in a temporary 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -129,8 +130,6 @@ class PrivatePostgres:
         self.start()
 
     def remove(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self.stop()
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.directory, ignore_errors=True)
