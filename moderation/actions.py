@@ -74,7 +74,7 @@ def resolve_flag(
             flag=flag,
             target=_describe(message, flag),
             reason=reason,
-            message_text=message.body if message is not None else None,
+            message_text=message.body if message is not None else "",
         )
         announce_flag_on_commit(flag.id)
     return flag

@@ -73,6 +73,9 @@ class Report(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"report of message {self.message_id}"
+
 
 class Block(models.Model):
     """A no-contact block: the blocker never receives the blocked identity's messages."""
@@ -85,6 +88,9 @@ class Block(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["blocker_key", "blocked_key"], name="block_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"block {self.pk}"
 
 
 class Sanction(models.Model):
@@ -147,7 +153,8 @@ class AuditEntry(models.Model):
     target = models.CharField(max_length=200)
     flag = models.ForeignKey(Flag, on_delete=models.SET_NULL, null=True, related_name="audit")
     reason = models.TextField(max_length=1000, blank=True)
-    message_text = models.TextField(null=True, blank=True)
+    # A copy of the message as it was acted on; blanked ("") when its retention ends.
+    message_text = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = AuditEntryQuerySet.as_manager()
@@ -156,6 +163,9 @@ class AuditEntry(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "audit entries"
 
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target}"
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not self._state.adding:
             raise PermissionError("The audit log is append-only.")
@@ -163,6 +173,3 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("The audit log is append-only.")
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target}"

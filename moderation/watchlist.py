@@ -31,7 +31,11 @@ def load_rules() -> WatchedRules | None:
     from moderation.watched import WatchedEntry, compile_watched
 
     entries = [
-        WatchedEntry(pattern=word.pattern, is_regex=word.is_regex, action=ACTION_OF[WatchedWord.Action(word.action)])
+        WatchedEntry(
+            pattern=word.pattern,
+            is_regex=word.is_regex,
+            action=ACTION_OF[WatchedWord.Action(word.action)],
+        )
         for word in WatchedWord.objects.all()
     ]
     return compile_watched(entries) if entries else None

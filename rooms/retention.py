@@ -43,8 +43,7 @@ def purge_expired(*, now: datetime | None = None) -> Purged:
         messages = _purge_messages(now, kept)
         audit_texts = AuditEntry.objects.filter(
             Q(flag__resolved_at__lt=flag_cutoff) | Q(flag__isnull=True, created_at__lt=flag_cutoff),
-            message_text__isnull=False,
-        ).update(message_text=None)
+        ).exclude(message_text="").update(message_text="")
         sanctions = Sanction.objects.filter(until__lt=now).delete()[0]
         blocks = Block.objects.filter(
             created_at__lt=now - timedelta(days=settings.HEARTH_BLOCK_RETENTION_DAYS)

@@ -21,7 +21,7 @@ try:
     from autobahn.websocket.protocol import PreparedMessage, WebSocketProtocol
     from daphne.server import Server
 except ImportError:  # pragma: no cover - daphne is a dependency, but stay correct without it
-    Server = None  # type: ignore[assignment,misc]
+    Server = None
 
 DIRECT_SOCKET_SCOPE_KEY = "hearth.direct_socket"
 

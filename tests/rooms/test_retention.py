@@ -78,7 +78,7 @@ def test_audit_text_is_blanked_after_the_flag_period_but_the_entry_stays(now, se
         moderator=moderator, action="remove", target="t", flag=fresh_flag, message_text="new"
     )
     assert purge_expired(now=now).audit_texts == 1
-    assert AuditEntry.objects.get(pk=old.pk).message_text is None
+    assert AuditEntry.objects.get(pk=old.pk).message_text == ""
     assert AuditEntry.objects.get(pk=fresh.pk).message_text == "new"
     assert AuditEntry.objects.count() == 2
 
