@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from rooms.models import Room
+
 MODERATORS_GROUP = "moderators"
+FACILITATORS_GROUP = "facilitators"
 
 
 def is_moderator(user: Any) -> bool:
@@ -19,10 +23,25 @@ def is_moderator(user: Any) -> bool:
     return bool(user.groups.filter(name=MODERATORS_GROUP).exists())
 
 
-class IsModerator(BasePermission):
-    """Allows signed-in moderators (group "moderators") and staff; nobody else, not even to read."""
+def is_facilitator(user: Any) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return bool(user.groups.filter(name=FACILITATORS_GROUP).exists())
 
-    message = "Only moderators can see the moderation queue."
+
+def rooms_moderated_by(user: Any) -> QuerySet[Room] | None:
+    """The rooms whose flags this user may work: None for all (moderators, staff), else the
+    rooms of the group sessions they facilitate."""
+    if is_moderator(user):
+        return None
+    return Room.objects.filter(group_session__facilitator=user)
+
+
+class CanModerateSomewhere(BasePermission):
+    """Moderators and staff, and facilitators for the rooms of their own sessions only (the
+    views narrow what a facilitator sees to those rooms)."""
+
+    message = "Only moderators, and facilitators for their own sessions, can see this queue."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return is_moderator(request.user)
+        return is_moderator(request.user) or is_facilitator(request.user)

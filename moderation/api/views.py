@@ -19,7 +19,7 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from moderation import selectors
 from moderation.actions import ActionRefused, FlagAction, resolve_flag
-from moderation.api.permissions import IsModerator
+from moderation.api.permissions import CanModerateSomewhere, rooms_moderated_by
 from moderation.api.serializers import (
     AuditEntrySerializer,
     FlagDetailSerializer,
@@ -44,14 +44,16 @@ class QueuePagination(PageNumberPagination):
 class FlagViewSet(ReadOnlyModelViewSet):
     """GET /api/moderation/flags/[?status=open|resolved], GET .../<id>/, POST .../<id>/resolve/."""
 
-    permission_classes = [IsModerator]
+    permission_classes = [CanModerateSomewhere]
     pagination_class = QueuePagination
 
     def get_queryset(self) -> Any:
         wanted = self.request.query_params.get("status")
         if wanted not in (None, "", *Flag.Status.values):
             raise ValidationError({"status": f"Use one of: {', '.join(Flag.Status.values)}."})
-        return selectors.flag_queue(status=wanted or None)
+        flags = selectors.flag_queue(status=wanted or None)
+        rooms = rooms_moderated_by(self.request.user)
+        return flags if rooms is None else flags.filter(room__in=rooms)
 
     def get_serializer_class(self) -> Any:
         return FlagDetailSerializer if self.action == "retrieve" else FlagSerializer
@@ -85,10 +87,14 @@ class FlagViewSet(ReadOnlyModelViewSet):
 class AuditLogView(ListAPIView):
     """GET /api/moderation/audit/: every moderator action, newest first. Read-only by design."""
 
-    permission_classes = [IsModerator]
+    permission_classes = [CanModerateSomewhere]
     serializer_class = AuditEntrySerializer
     pagination_class = QueuePagination
-    queryset = AuditEntry.objects.select_related("moderator", "room")
+
+    def get_queryset(self) -> Any:
+        entries = AuditEntry.objects.select_related("moderator", "room")
+        rooms = rooms_moderated_by(self.request.user)
+        return entries if rooms is None else entries.filter(room__in=rooms)
 
 
 @extend_schema_view(

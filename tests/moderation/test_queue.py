@@ -249,3 +249,48 @@ async def test_moderation_socket_pushes_new_flags_live(connect, room, mod_client
     assert pushed["flag"]["message"]["seq"] == seq
     assert "reporter_key" not in json.dumps(pushed)
     await socket.disconnect()
+
+
+def test_facilitators_work_the_flags_of_their_own_sessions_only(room):
+    from tests.scheduling.factories import client_for, make_session, make_user
+
+    facilitator = make_user(facilitator=True)
+    own_room = make_session(facilitator=facilitator).room
+    other_room = make_session().room
+
+    def flag_in(target_room, n):
+        message = Message.objects.create(
+            room=target_room, seq=n, author_key="k", alias="A B", client_id=f"c{n}", body="hm"
+        )
+        return Flag.objects.create(room=target_room, message=message, kind=Flag.Kind.REPORT)
+
+    own, other, drop_in = flag_in(own_room, 1), flag_in(other_room, 1), flag_in(room, 1)
+    client = client_for(facilitator)
+    listed = [f["id"] for f in client.get("/api/moderation/flags/").json()["results"]]
+    assert listed == [own.pk]
+    for foreign in (other, drop_in):
+        assert client.get(f"/api/moderation/flags/{foreign.pk}/").status_code == 404
+        response = client.post(
+            f"/api/moderation/flags/{foreign.pk}/resolve/", {"action": "dismiss"}
+        )
+        assert response.status_code == 404
+    resolved = client.post(f"/api/moderation/flags/{own.pk}/resolve/", {"action": "dismiss"})
+    assert resolved.status_code == 200
+    audit = client.get("/api/moderation/audit/").json()["results"]
+    assert [entry["room"] for entry in audit] == [own_room.slug]
+
+
+def test_writes_by_a_signed_in_moderator_need_the_csrf_token(moderator, room):
+    message = Message.objects.create(
+        room=room, seq=1, author_key="k", alias="A B", client_id="c", body="hm"
+    )
+    flag = Flag.objects.create(room=room, message=message, kind=Flag.Kind.REPORT)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(moderator)
+    url = f"/api/moderation/flags/{flag.pk}/resolve/"
+    refused = client.post(url, {"action": "dismiss"})
+    assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
+    token = "k" * 32  # what the page's csrftoken cookie would hold
+    client.cookies["csrftoken"] = token
+    accepted = client.post(url, {"action": "dismiss"}, HTTP_X_CSRFTOKEN=token)
+    assert accepted.status_code == 200

@@ -38,7 +38,13 @@ class RoomClient:
         await self.communicator.send_to(text_data=json.dumps(frame))
 
     async def send_raw(self, text: str | None = None, data: bytes | None = None) -> None:
-        await self.communicator.send_to(text_data=text, bytes_data=data)
+        """Send a frame as the ASGI server would pass it on, empty ones included."""
+        message: dict[str, Any] = {"type": "websocket.receive"}
+        if data is not None:
+            message["bytes"] = data
+        else:
+            message["text"] = text
+        await self.communicator.send_input(message)
 
     async def _read(self, timeout: float) -> dict[str, Any]:
         try:

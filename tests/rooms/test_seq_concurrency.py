@@ -20,6 +20,10 @@ from rooms.services import store_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+# SQLite's in-memory test database answers parallel writers with "table is locked": the test
+# needs a database that really runs writers in parallel.
+needs_postgres = pytest.mark.services
+
 
 def _decision(body: str) -> Decision:
     return Decision(
@@ -32,6 +36,7 @@ def _decision(body: str) -> Decision:
     )
 
 
+@needs_postgres
 def test_parallel_writers_get_every_seq_exactly_once():
     room = Room.objects.create(slug=f"busy-{uuid.uuid4().hex[:6]}", title="Busy")
     writers, per_writer = 8, 25

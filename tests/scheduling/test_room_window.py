@@ -35,7 +35,6 @@ def _session_starting_in(delta: timedelta):
     return sync_to_async(create)()
 
 
-@pytest.mark.xfail(strict=True, reason="join_room hook pending")
 async def test_a_session_room_is_closed_before_its_window_with_the_next_start(connect):
     session = await _session_starting_in(timedelta(hours=3))
     client, first = await connect(session.room.slug)
@@ -45,7 +44,6 @@ async def test_a_session_room_is_closed_before_its_window_with_the_next_start(co
     assert await client.closed() == CloseCode.ROOM_CLOSED
 
 
-@pytest.mark.xfail(strict=True, reason="join_room hook pending")
 async def test_a_session_room_closes_at_the_end_of_an_occurrence(connect):
     session = await _session_starting_in(timedelta(minutes=-61))  # a 60-minute occurrence, over
     _, first = await connect(session.room.slug)
