@@ -24,6 +24,13 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 var:
 	mkdir -p var
 
+# axe-core for the browser tests' accessibility audit, pinned by tests/browser/package-lock.json.
+BROWSER_TOOLS := tests/browser/node_modules/.package-lock.json
+$(BROWSER_TOOLS): tests/browser/package-lock.json
+	@if command -v npm >/dev/null; then \
+		cd tests/browser && npm ci --no-audit --no-fund --silent; \
+	else echo "npm not found: the browser tests' accessibility audit cannot run"; fi
+
 # A laptop with nothing configured gets DEBUG=1, SQLite and the in-memory channel layer.
 run: export DEBUG ?= 1
 run: $(VENV)/.installed | var
@@ -36,14 +43,14 @@ migrate: $(VENV)/.installed | var
 
 # Tests run with DEBUG off, as production does; the key below exists only for the test run.
 test: export SECRET_KEY ?= hearth-test-only-secret-key-0123456789-abcdefghijklmnop
-test: $(VENV)/.installed-test | var
+test: $(VENV)/.installed-test $(BROWSER_TOOLS) | var
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy server rooms moderation frontend
 	$(BIN)/python -m pytest
 
 pytest: export SECRET_KEY ?= hearth-test-only-secret-key-0123456789-abcdefghijklmnop
-pytest: $(VENV)/.installed-test | var
+pytest: $(VENV)/.installed-test $(BROWSER_TOOLS) | var
 	$(BIN)/python -m pytest $(ARGS)
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, user_passes_test
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
@@ -30,12 +30,12 @@ from rooms.models import Room
 DESK_LOGIN_URL = "/desk/login/"
 
 
-def same_origin_referrer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def same_origin_referrer(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """For pages that POST: Hearth's "no-referrer" makes browsers send ``Origin: null`` with a
     POST, which Django's CSRF check refuses. "same-origin" still sends nothing to other sites."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         response = view(request, *args, **kwargs)
         response.headers["Referrer-Policy"] = "same-origin"
         return response
@@ -50,8 +50,10 @@ def _page(request: HttpRequest, template: str, **context: Any) -> HttpResponse:
 
 @require_GET
 def lobby(request: HttpRequest) -> HttpResponse:
-    """Open rooms with live counts (the script refreshes them), sessions, help, guidelines."""
-    rooms = selectors.open_rooms()
+    """Open drop-in rooms with live counts (the script refreshes them), sessions, help,
+    guidelines."""
+    # Session rooms are reached from the schedule, when their meeting is on.
+    rooms = [room for room in selectors.open_rooms() if room.kind == Room.Kind.DROP_IN]
     counts = presence_counts([room.slug for room in rooms])
     listed = [{"room": room, "participants": counts.get(room.slug, 0)} for room in rooms]
     return _page(request, "lobby.html", rooms=listed)
@@ -61,9 +63,7 @@ def lobby(request: HttpRequest) -> HttpResponse:
 def room(request: HttpRequest, slug: str) -> HttpResponse:
     """One room: guidelines, the message list and the composer; the script does the rest."""
     room = get_object_or_404(Room, slug=slug)
-    return _page(
-        request, "room.html", room=room, max_body_chars=settings.HEARTH_MAX_BODY_CHARS
-    )
+    return _page(request, "room.html", room=room, max_body_chars=settings.HEARTH_MAX_BODY_CHARS)
 
 
 @require_GET

@@ -12,15 +12,15 @@ after the lexicons are loaded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from moderation.context import CUES, MessageContext
+from moderation.context import ALL_CUES, MessageContext
 from moderation.decision import Label
-from moderation.phrases import AnchorIndex, PhraseSet, load_phrase_set
+from moderation.matching import AnchorIndex, PhraseSet, load_phrase_set
 from moderation.pii import PiiKind, find_pii
 from moderation.skeleton import TextView, view
 
-__all__ = ["Classification", "classify", "classify_view"]
+__all__ = ["Classification", "classify", "classify_view", "warm_up"]
 
 _SELF = load_phrase_set("crisis_self.txt")
 _DANGER = load_phrase_set("crisis_danger.txt")
@@ -30,11 +30,12 @@ _SLURS = load_phrase_set("slurs.txt")
 _TRIGGERS = (_SELF, _DANGER, _DANGER_RECENT, _HARASSMENT, _SLURS)
 # All trigger phrases in one set: a message's candidates are found in one pass.
 _ALL = PhraseSet.merged("triggers", _TRIGGERS)
-_INDEX = AnchorIndex([_ALL, *CUES.values()])
+_INDEX = AnchorIndex([_ALL, ALL_CUES])
 
 
-@dataclass(frozen=True, slots=True)
-class Classification:
+class Classification(NamedTuple):
+    """Labels and, for pii, which kinds of detail (NamedTuple: built for every message)."""
+
     labels: frozenset[Label]
     pii_kinds: tuple[PiiKind, ...]
 
@@ -103,6 +104,16 @@ def classify_view(text_view: TextView) -> Classification:
     if pii_kinds:
         labels.add(Label.PII)
     return Classification(labels=frozenset(labels), pii_kinds=pii_kinds)
+
+
+def warm_up() -> None:
+    """Compile every lexicon regex now (they are otherwise compiled on first use)."""
+    from moderation.context import CUES
+    from moderation.pii import warm_up as warm_up_pii
+
+    for phrase_set in (_ALL, *_TRIGGERS, *CUES.values()):
+        phrase_set.compile_all()
+    warm_up_pii()
 
 
 def classify(body: str) -> Classification:

@@ -13,8 +13,8 @@ at a sentence end or at "but", "though", "however"...):
 - hypotheticals and a vague future for danger ("unless he hurts me", "he'll find me one day");
 - idioms overlapping the match ("dying to see", "I'd kill for a coffee").
 The cue phrases are data (lexicons/past.txt, recent.txt, recovery.txt, reported.txt,
-harassment_reported.txt, hypothetical.txt, future.txt, idioms.txt); the small closed word classes below
-(negators, pronouns) are grammar, not vocabulary, and live here.
+harassment_reported.txt, hypothetical.txt, future.txt, idioms.txt); the small closed word
+classes below (negators, pronouns) are grammar, not vocabulary, and live here.
 
 Must not: find the phrases themselves (classify.py does) or decide actions.
 """
@@ -22,34 +22,45 @@ Must not: find the phrases themselves (classify.py does) or decide actions.
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from bisect import bisect_left, bisect_right
 
-from moderation.phrases import PhraseSet, load_phrase_set
+from moderation.matching import PhraseSet, load_phrase_set
 from moderation.skeleton import TextView
 
-__all__ = ["CUES", "Clause", "MessageContext", "nearest_subject", "negated"]
+__all__ = ["ALL_CUES", "CUES", "Clause", "MessageContext", "nearest_subject", "negated"]
 
 _NEGATORS = frozenset({"not", "never", "nor", "neither", "hardly", "barely", "nobody"})
 # "no" negates only in these pairs: "no longer want to die", not "nooo i want to die".
 _NO_PAIRS = frozenset({"longer", "way", "intention", "intentions", "plans", "plan", "desire"})
 # Words that end a negation's reach: "I don't think anyone would miss me" still counts,
 # "I can't stop thinking about it" is not a denial.
-_NEGATION_BLOCKERS = frozenset(
-    ["think", "thinks", "thought", "know", "knows", "sure", "if", "whether", "why", "how", "care", "cares", "believe", "understand", "mean", "matter", "matters", "stop", "help", "wait", "anyone", "anybody", "imagine", "remember", "see", "feel", "feels"]
-)
+_NEGATION_BLOCKERS = frozenset({
+    "think", "thinks", "thought", "know", "knows", "sure", "if", "whether", "why", "how",
+    "care", "cares", "believe", "understand", "mean", "matter", "matters", "stop", "help",
+    "wait", "anyone", "anybody", "imagine", "remember", "see", "feel", "feels"
+})  # fmt: skip
 _NEGATION_WINDOW = 4
 FIRST_PERSON = frozenset({"i", "me", "my", "myself", "mine", "we", "us", "our", "ourselves"})
 SECOND_PERSON = frozenset({"you", "your", "yourself", "yourselves", "ur", "ya", "urself"})
-_OTHER_PEOPLE = SECOND_PERSON | frozenset(
-    ["he", "him", "his", "himself", "she", "her", "hers", "herself", "they", "them", "their", "themselves", "someone", "somebody", "anyone", "anybody", "everyone", "everybody", "people", "person", "friend", "friends", "sister", "brother", "mum", "mom", "mother", "dad", "father", "son", "daughter", "ex", "husband", "wife", "partner", "boyfriend", "girlfriend", "bf", "gf", "cousin", "aunt", "uncle", "nan", "gran", "grandma", "grandad", "colleague", "kid", "kids", "child", "children", "nephew", "niece", "stepdad", "stepmum", "stepmom", "neighbour", "neighbor", "mate", "mates", "abuser", "narcissist", "guy", "girl", "man", "woman"]
-)
+_OTHER_PEOPLE = SECOND_PERSON | frozenset({
+    "he", "him", "his", "himself", "she", "her", "hers", "herself", "they", "them", "their",
+    "themselves", "someone", "somebody", "anyone", "anybody", "everyone", "everybody", "people",
+    "person", "friend", "friends", "sister", "brother", "mum", "mom", "mother", "dad", "father",
+    "son", "daughter", "ex", "husband", "wife", "partner", "boyfriend", "girlfriend", "bf",
+    "gf", "cousin", "aunt", "uncle", "nan", "gran", "grandma", "grandad", "colleague", "kid",
+    "kids", "child", "children", "nephew", "niece", "stepdad", "stepmum", "stepmom",
+    "neighbour", "neighbor", "mate", "mates", "abuser", "narcissist", "guy", "girl", "man",
+    "woman"
+})  # fmt: skip
 _SUBJECT_WINDOW = 6
-_WEAK_PAST_SELF = frozenset(
-    ["was", "were", "felt", "wanted", "thought", "tried", "used", "had", "did", "wished", "considered", "attempted", "planned", "went", "became", "kept"]
-)
-_WEAK_PAST_DANGER = _WEAK_PAST_SELF | frozenset(
-    ["said", "threatened", "would", "told", "texted", "swore", "promised", "could", "stalked", "followed"]
-)
+_WEAK_PAST_SELF = frozenset({
+    "was", "were", "felt", "wanted", "thought", "tried", "used", "had", "did", "wished",
+    "considered", "attempted", "planned", "went", "became", "kept"
+})  # fmt: skip
+_WEAK_PAST_DANGER = _WEAK_PAST_SELF | frozenset({
+    "said", "threatened", "would", "told", "texted", "swore", "promised", "could", "stalked",
+    "followed"
+})  # fmt: skip
 _CLAUSE_BREAK = re.compile(r" (?:but|tho|though|although|however|whereas|anyway|except|nowadays) ")
 _SAID_YES = re.compile(
     r"(?<!\S)(?:i (?:said|answered|told (?:her|him|them)|replied|admitted)|and i said) "
@@ -78,7 +89,7 @@ def negated(before: str) -> bool:
 
 
 def nearest_subject(before: str) -> str | None:
-    """"self", "other" or None: the closest person word before a match, within its clause part."""
+    """ "self", "other" or None: the closest person word before a match, within its clause part."""
     tokens = _tokens(before)
     for token in reversed(tokens[-_SUBJECT_WINDOW:]):
         if token == ",":
@@ -101,6 +112,9 @@ CUE_FILES = (
     "future.txt",
 )
 CUES: dict[str, PhraseSet] = {name: load_phrase_set(name) for name in CUE_FILES}
+# All cue phrases in one set, for the anchor index (each list is still matched on its own, and
+# only when a rule needs it).
+ALL_CUES = PhraseSet.merged("cues", list(CUES.values()))
 
 
 class Clause:
@@ -108,25 +122,15 @@ class Clause:
 
     A clause is part of one sentence, cut at "but", "though", "however"...; ``start`` is the
     space before its first word and ``end`` is just past the sentence's " . " (or the space
-    before a cutting word), so cue phrases can be searched in canonical[start:end].
+    before a cutting word), so a cue lies in the clause when it lies in canonical[start:end].
     """
 
     __slots__ = ("before", "end", "match", "match_start", "start")
 
-    def __init__(self, canonical: str, start: int, end: int) -> None:
-        dot = canonical.rfind(" . ", 0, start)
-        sentence_start = 0 if dot < 0 else dot + 2
-        dot = canonical.find(" . ", end - 1)
-        sentence_end = len(canonical) if dot < 0 else dot + 3
-        clause_start, clause_end = sentence_start, sentence_end
-        for found in _CLAUSE_BREAK.finditer(canonical, sentence_start, sentence_end):
-            if found.end() <= start:
-                clause_start = found.end() - 1
-            elif found.start() >= end - 1:
-                clause_end = found.start() + 1
-                break
-        self.start, self.match_start, self.end = clause_start, start, clause_end
-        self.before = canonical[clause_start:start]
+    def __init__(self, canonical: str, start: int, end: int, bounds: tuple[int, int]) -> None:
+        self.start, self.end = bounds
+        self.match_start = start
+        self.before = canonical[self.start : start]
         self.match = canonical[start:end]
 
     def match_words(self) -> set[str]:
@@ -136,37 +140,83 @@ class Clause:
 class MessageContext:
     """Per-message state for the rules, used only when a phrase has matched.
 
-    Cue lists are anchored like any lexicon (only phrases whose words the message has are
-    run), and a cue is looked for only inside the clause in question.
+    Computed at most once per message and reused for every match: where clauses are cut, and
+    which phrases of each cue list the message's words allow (cue lists are anchored like any
+    lexicon); those are then run only inside the clause in question.
     """
 
     def __init__(self, text_view: TextView, keys: set[str]) -> None:
         self.view = text_view
         self.keys = keys
         self.canonical = text_view.canonical
+        self._cue_cache: dict[str, list[int]] = {}
+        # Computed on first use (plain attributes: functools.cached_property takes a lock).
+        self._cuts_found: tuple[list[int], list[int]] | None = None
+        self._recovery: bool | None = None
+        self._said_yes: bool | None = None
+
+    def _cue_candidates(self, name: str) -> list[int]:
+        indexes = self._cue_cache.get(name)
+        if indexes is None:
+            indexes = self._cue_cache[name] = CUES[name].candidates(self.keys)
+        return indexes
+
+    def cue_spans(self, name: str, start: int, end: int) -> list[tuple[int, int]]:
+        """Matches of the cue list lexicons/<name> inside canonical[start:end]."""
+        indexes = self._cue_candidates(name)
+        if not indexes:
+            return []
+        # Two more characters let a cue ending in "$" see the ". " after the window.
+        return CUES[name].run(indexes, self.canonical, start, min(len(self.canonical), end + 2))
 
     def cue_in(self, name: str, start: int, end: int) -> bool:
         """Whether a cue of lexicons/<name> lies within canonical[start:end]."""
         if start >= end:
             return False
-        # Two more characters let a cue ending in "$" see the ". " after the window.
-        limit = min(len(self.canonical), end + 2)
-        return any(e <= end + 1 for _, e in CUES[name].find(self.canonical, self.keys, start, limit))
+        # A cue may end one character past the window: its trailing space is the window's end.
+        return any(e <= end + 1 for _, e in self.cue_spans(name, start, end))
 
-    @cached_property
+    def _cuts(self) -> tuple[list[int], list[int]]:
+        """Where clauses start (after a cut) and end (before one), both sorted."""
+        if self._cuts_found is not None:
+            return self._cuts_found
+        canonical = self.canonical
+        starts, ends = [0], []
+        position = canonical.find(" . ")
+        while position >= 0:
+            ends.append(position + 3)  # the clause keeps its " . " so "$" can see it
+            starts.append(position + 2)
+            position = canonical.find(" . ", position + 1)
+        for found in _CLAUSE_BREAK.finditer(canonical):
+            ends.append(found.start() + 1)
+            starts.append(found.end() - 1)
+        ends.append(len(canonical))
+        starts.sort()
+        ends.sort()
+        self._cuts_found = (starts, ends)
+        return starts, ends
+
+    @property
     def recovery(self) -> bool:
-        return bool(CUES["recovery.txt"].find(self.canonical, self.keys))
+        if self._recovery is None:
+            self._recovery = bool(self.cue_spans("recovery.txt", 0, len(self.canonical)))
+        return self._recovery
 
-    @cached_property
+    @property
     def said_yes(self) -> bool:
-        return _SAID_YES.search(self.canonical) is not None
+        if self._said_yes is None:
+            self._said_yes = _SAID_YES.search(self.canonical) is not None
+        return self._said_yes
 
     def clause(self, start: int, end: int) -> Clause:
-        return Clause(self.canonical, start, end)
+        starts, ends = self._cuts()
+        clause_start = starts[bisect_right(starts, start) - 1]
+        clause_end = ends[bisect_left(ends, end)]
+        return Clause(self.canonical, start, end, (clause_start, clause_end))
 
     def in_idiom(self, clause: Clause) -> bool:
         match_end = clause.match_start + len(clause.match)
-        spans = CUES["idioms.txt"].find(self.canonical, self.keys, clause.start, clause.end)
+        spans = self.cue_spans("idioms.txt", clause.start, clause.end)
         return any(s < match_end and clause.match_start < e for s, e in spans)
 
     def _recent(self, clause: Clause) -> bool:
@@ -175,41 +225,53 @@ class MessageContext:
     def _before(self, name: str, clause: Clause) -> bool:
         return self.cue_in(name, clause.start, clause.match_start)
 
-    def _is_past(self, clause: Clause, weak_past: frozenset[str], *, recent: bool) -> bool:
-        if recent:
-            return False
+    def _told_as_past(self, clause: Clause, weak_past: frozenset[str]) -> bool:
+        """A distant past, or a past tense in a message that says things are better now;
+        either way with no sign of now in the clause. (The order saves work: the cheap
+        word check and the likeliest cue come first.)"""
         if self.cue_in("past.txt", clause.start, clause.end):
-            return True
+            return not self._recent(clause)
         nearby = _tokens(clause.before)[-3:] + _tokens(clause.match)[:3]
-        return not weak_past.isdisjoint(nearby) and self.recovery
+        if weak_past.isdisjoint(nearby) or not self.recovery:
+            return False
+        return not self._recent(clause)
 
     def self_harm_counts(self, start: int, end: int) -> bool:
+        """Whether a crisis_self match at canonical[start:end] is the writer's crisis now."""
         clause = self.clause(start, end)
-        if self.in_idiom(clause) or negated(clause.before):
+        if negated(clause.before):
             return False
-        if FIRST_PERSON.isdisjoint(clause.match_words()):
-            if nearest_subject(clause.before) == "other":
-                return False
+        # "he wants to die" is not the writer's crisis; "kill myself" names its own subject.
+        if (
+            FIRST_PERSON.isdisjoint(clause.match_words())
+            and nearest_subject(clause.before) == "other"
+        ):
+            return False
+        if self._told_as_past(clause, _WEAK_PAST_SELF):
+            return False
         if self._before("reported.txt", clause) and not self.said_yes:
             return False
-        return not self._is_past(clause, _WEAK_PAST_SELF, recent=self._recent(clause))
+        return not self.in_idiom(clause)
 
     def danger_counts(self, start: int, end: int, *, needs_recent: bool) -> bool:
+        """Whether a crisis_danger match is danger now (``needs_recent``: a past-tense one)."""
         clause = self.clause(start, end)
-        if self.in_idiom(clause) or negated(clause.before):
+        if negated(clause.before):
+            return False
+        if needs_recent:
+            if not self._recent(clause):
+                return False
+        elif self._told_as_past(clause, _WEAK_PAST_DANGER):
             return False
         if self._before("hypothetical.txt", clause):
             return False
-        recent = self._recent(clause)
-        if needs_recent and not recent:
+        if self.cue_in("future.txt", clause.start, clause.end) and not self._recent(clause):
             return False
-        if not recent and self.cue_in("future.txt", clause.start, clause.end):
-            return False
-        return not self._is_past(clause, _WEAK_PAST_DANGER, recent=recent)
+        return not self.in_idiom(clause)
 
     def harassment_counts(self, start: int, end: int) -> bool:
         clause = self.clause(start, end)
-        if self.in_idiom(clause) or negated(clause.before):
+        if negated(clause.before) or self.in_idiom(clause):
             return False
         if self._before("harassment_reported.txt", clause):
             return False

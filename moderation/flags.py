@@ -27,7 +27,12 @@ def flag_for_decision(*, message: Message, decision: Decision) -> Flag | None:
     if decision.labels & CRISIS_LABELS:
         kind, priority = Flag.Kind.CRISIS, Flag.Priority.URGENT
     elif decision.action == Action.HOLD:
-        kind, priority = Flag.Kind.HELD, Flag.Priority.NORMAL
+        # A personal detail held back is usually someone oversharing their own; it is still
+        # queued (an abuser posting someone's address is exactly what moderators must see),
+        # behind harassment.
+        only_pii = decision.labels == frozenset({Label.PII})
+        kind = Flag.Kind.HELD
+        priority = Flag.Priority.LOW if only_pii else Flag.Priority.NORMAL
     elif decision.reason == "watched_word":
         kind, priority = Flag.Kind.WATCHED, Flag.Priority.LOW
     else:

@@ -19,6 +19,7 @@ Must not: do I/O, touch the database, or say anything to the author that shames 
 from __future__ import annotations
 
 from moderation.classify import classify_view
+from moderation.classify import warm_up as _warm_up_classifier
 from moderation.decision import CRISIS_LABELS, Action, Decision, Label
 from moderation.normalize import normalize
 from moderation.pii import PiiKind
@@ -26,7 +27,7 @@ from moderation.sanitize import sanitize
 from moderation.skeleton import view
 from moderation.watched import WatchedRules
 
-__all__ = ["review"]
+__all__ = ["review", "warm_up"]
 
 HARASSMENT_DETAIL = "A moderator will look at this message before others see it."
 WATCHED_HOLD_DETAIL = "A moderator will look at this message before others see it."
@@ -36,13 +37,18 @@ WATCHED_BLOCK_DETAIL = (
 )
 
 
+def warm_up() -> None:
+    """Do now the one-time work review() otherwise does on first use (a few hundred ms):
+    compiling every lexicon regex and loading the room pseudonyms. Optional; call it from a
+    process's startup so the first messages are as fast as the rest."""
+    _warm_up_classifier()
+    review("warm up: I want to die, he is outside, you idiot, 07700 900123, @QuietHeron")
+
+
 def pii_detail(kinds: tuple[PiiKind, ...]) -> str:
     """One kind sentence naming what to remove, e.g. "...contains a phone number. ..."."""
     names = [kind.value for kind in kinds] or ["a personal detail"]
-    if len(names) == 1:
-        listed = names[0]
-    else:
-        listed = ", ".join(names[:-1]) + " and " + names[-1]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     it = "it" if len(names) == 1 else "them"
     return (
         f"Your message looks like it contains {listed}. "

@@ -3,8 +3,8 @@
 Owns: validating and compiling WatchedEntry rows (which moderation's models store and the
 admin form edits) into WatchedRules, and matching a message against them.
 - A plain entry ("idiot", "go away") matches whole words, case-insensitively, on the same
-  de-obfuscated text the classifier reads: "1d10t", "IDIOT", "іdіоt" (Cyrillic), "i d i o t"
-  and "idiooot" all match "idiot", but "ass" does not match "as".
+  de-obfuscated text the classifier reads: "1d10t", "IDIOT", the word in Cyrillic look-alike
+  letters, "i d i o t" and "idiooot" all match "idiot", but "ass" does not match "as".
 - A regex entry is a Python regular expression, matched case-insensitively against the stored
   text and against the de-obfuscated text. validate_pattern refuses the ones that cannot
   compile, match an empty message (they would match everything), or repeat a part that
@@ -19,16 +19,14 @@ or raise on a bad entry at match time: compile_watched skips it and lists it in 
 from __future__ import annotations
 
 import re
+
+# The regex parser (re._parser since Python 3.11) is only used to reject slow patterns.
+import re._parser as _sre_parse
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from moderation.decision import Action
 from moderation.skeleton import TextView, canonical_words, collapse_repeats, view
-
-try:  # Python 3.11 moved the regex parser; it is only used to reject slow patterns.
-    import re._parser as _sre_parse  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
 
 __all__ = ["WatchedEntry", "WatchedRules", "compile_watched", "validate_pattern"]
 
@@ -119,7 +117,7 @@ class _ActionRules:
     regexes: tuple[re.Pattern[str], ...]
 
     def matches(self, text_view: TextView) -> bool:
-        if self.single_words and not self.single_words.isdisjoint(text_view.words):
+        if self.single_words and not self.single_words.isdisjoint(text_view.word_set):
             return True
         if self.phrases is not None and self.phrases.search(text_view.canonical):
             return True

@@ -22,6 +22,9 @@ from django.db import DatabaseError
 from moderation.blocks import set_block
 from moderation.crisis import resources_frame_for, visitor_region
 from moderation.flags import report_message
+from rooms.circle.commands import run_circle_frame
+from rooms.circle.frames import FacilitateFrame, PassFrame, ReactFrame
+from rooms.circle.permissions import can_facilitate
 from rooms.errors import RoomError
 from rooms.identity import Identity, history_floor, identity_in_scope, remember_first_visit
 from rooms.limits import (
@@ -85,7 +88,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
-        identity, floor = await database_sync_to_async(_session_facts)(self.scope, slug)
+        identity, floor, facilitator_id = await database_sync_to_async(_session_facts)(
+            self.scope, slug
+        )
         await self.accept()
         self.outbox = Outbox(
             send=self._send_text,
@@ -114,6 +119,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 outbox=self.outbox,
                 history_floor=floor,
                 region=visitor_region(self.scope),
+                can_facilitate=facilitator_id is not None,
+                user_id=facilitator_id,
             )
             if floor is None:
                 await database_sync_to_async(remember_first_visit)(
@@ -161,6 +168,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 outbox.push(block_ack_frame(alias=frame.alias, blocked=frame.block))
             elif isinstance(frame, PingFrame):
                 outbox.push(pong_frame())
+            elif isinstance(frame, ReactFrame | PassFrame | FacilitateFrame):
+                await run_circle_frame(member=member, frame=frame)
         except RoomError as error:
             outbox.push(error_frame(error.code, error.detail, **_answering(frame), **error.extra))
         except DatabaseError:
@@ -216,7 +225,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=text)
 
     async def _close(self, code: int) -> None:
-        await self.close(code=code)
+        # autobahn accepts a plain int only, not an IntEnum member.
+        await self.close(code=int(code))
 
     async def _write(self, outbox: Outbox) -> None:
         with contextlib.suppress(asyncio.CancelledError):
@@ -226,9 +236,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 logger.exception("writing to a websocket failed")
 
 
-def _session_facts(scope: dict[str, Any], slug: str) -> tuple[Identity, int | None]:
-    """Who is connecting, and where their history in this room begins (one session read)."""
-    return identity_in_scope(scope), history_floor(scope, slug)
+def _session_facts(scope: dict[str, Any], slug: str) -> tuple[Identity, int | None, int | None]:
+    """Who is connecting, where their history in this room begins (one session read), and the
+    user id if they may facilitate this room (rooms.circle.permissions)."""
+    user = scope.get("user")
+    facilitator_id = user.pk if user is not None and can_facilitate(user, slug) else None
+    return identity_in_scope(scope), history_floor(scope, slug), facilitator_id
 
 
 def _answering(frame: object) -> dict[str, Any]:
@@ -239,6 +252,10 @@ def _answering(frame: object) -> dict[str, Any]:
         return {"seq": frame.seq}
     if isinstance(frame, BlockFrame):
         return {"alias": frame.alias}
+    if isinstance(frame, ReactFrame):
+        return {"seq": frame.seq}
+    if isinstance(frame, FacilitateFrame):
+        return {"action": frame.action}
     return {}
 
 

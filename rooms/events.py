@@ -8,12 +8,17 @@ Moderation actions and releases run in request threads and publish through ``pub
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rooms.backplane import publish_from_sync
 
 # Room events
 MESSAGE_EVENT = "m"
 PRESENCE_EVENT = "p"
 REMOVAL_EVENT = "r"
+CIRCLE_EVENT = "s"  # a facilitated room's new state (rooms.circle)
+NOTICE_EVENT = "n"  # a frame for every connection of the room (reaction counts)
+ROOM_CLOSE_EVENT = "c"  # a last frame for every connection of the room, then a close
 # Control events
 BLOCK_EVENT = "b"
 UNBLOCK_EVENT = "u"
@@ -31,6 +36,42 @@ def encode_presence_event(*, version: int, total: int) -> str:
 
 def encode_removal_event(*, seq: int) -> str:
     return f"{REMOVAL_EVENT}{seq}"
+
+
+@dataclass(frozen=True, slots=True)
+class CircleSnapshot:
+    """A room's facilitated state as the hub keeps it: what the turn check needs, and its frame.
+
+    ``turn_key`` is an identity key: it crosses the backplane like a message's author key, but
+    never reaches a client (the frame carries aliases).
+    """
+
+    version: int
+    segment: str
+    turn_key: str | None
+    slow_mode: int
+    frame: str
+
+    @property
+    def in_round(self) -> bool:
+        return self.segment != "open"
+
+
+def encode_circle_event(snapshot: CircleSnapshot) -> str:
+    s = snapshot
+    return f"{CIRCLE_EVENT}{s.version} {s.segment} {s.turn_key or '-'} {s.slow_mode}\n{s.frame}"
+
+
+def decode_circle_event(payload: str) -> CircleSnapshot:
+    header, _, frame = payload.partition("\n")
+    version, segment, turn_key, slow_mode = header[1:].split(" ")
+    return CircleSnapshot(
+        version=int(version),
+        segment=segment,
+        turn_key=None if turn_key == "-" else turn_key,
+        slow_mode=int(slow_mode),
+        frame=frame,
+    )
 
 
 def encode_block_event(*, blocker_key: str, blocked_key: str, blocked: bool) -> str:
@@ -72,3 +113,16 @@ def publish_to_identity(
             identity_key=identity_key, frame=frame, close_code=close_code, room=room
         ),
     )
+
+
+def publish_circle_state(*, room: str, snapshot: CircleSnapshot) -> None:
+    publish_from_sync(room=room, payload=encode_circle_event(snapshot))
+
+
+def publish_room_notice(*, room: str, frame: str) -> None:
+    publish_from_sync(room=room, payload=f"{NOTICE_EVENT}{frame}")
+
+
+def publish_room_close(*, room: str, frame: str, close_code: int) -> None:
+    """Send ``frame`` to every connection of the room on every process, then close them all."""
+    publish_from_sync(room=room, payload=f"{ROOM_CLOSE_EVENT}{close_code}\n{frame}")

@@ -24,14 +24,20 @@ from django.conf import settings
 
 from rooms import selectors
 from rooms.backplane import Backplane, new_backplane
+from rooms.circle import selectors as circle_selectors
 from rooms.events import (
     ALL_ROOMS,
     BLOCK_EVENT,
+    CIRCLE_EVENT,
     IDENTITY_EVENT,
     MESSAGE_EVENT,
+    NOTICE_EVENT,
     PRESENCE_EVENT,
     REMOVAL_EVENT,
+    ROOM_CLOSE_EVENT,
     UNBLOCK_EVENT,
+    CircleSnapshot,
+    decode_circle_event,
     encode_message_event,
     encode_presence_event,
 )
@@ -51,6 +57,7 @@ class LocalRoom:
     gap_fill: asyncio.TimerHandle | asyncio.Task[None] | None = None
     participants: int = 0
     presence_version: int = 0
+    circle: CircleSnapshot | None = None  # the newest facilitated state seen (rooms.circle)
 
     def offer(self, seq: int, author_key: str, frame: Frame) -> None:
         for outbox in self.outboxes:
@@ -155,6 +162,27 @@ class RoomHub:
             room = self._rooms.get(slug)
             return max(room.participants, len(room.identities)) if room is not None else 0
 
+    # --- facilitated state (rooms.circle) ------------------------------------------------------
+
+    def circle(self, slug: str) -> CircleSnapshot | None:
+        """The newest facilitated state of a room this process serves (no database read)."""
+        room = self._rooms.get(slug)
+        return room.circle if room is not None else None
+
+    def keep_circle(self, slug: str, snapshot: CircleSnapshot) -> CircleSnapshot:
+        """Keep ``snapshot`` if it is newer than the one held; return the newest."""
+        room = self._rooms.get(slug)
+        if room is None:
+            return snapshot
+        if room.circle is None or snapshot.version > room.circle.version:
+            room.circle = snapshot
+        return room.circle
+
+    def has_identity(self, slug: str, identity_key: str) -> bool:
+        """True if this identity still has a connection to the room in this process."""
+        room = self._rooms.get(slug)
+        return room is not None and identity_key in room.identities
+
     # --- publishing ---------------------------------------------------------------------------
 
     async def publish_message(self, slug: str, *, seq: int, author_key: str, frame: str) -> None:
@@ -188,6 +216,18 @@ class RoomHub:
             self._apply_presence(room, version=int(version_text), total=int(total_text))
         elif payload.startswith(REMOVAL_EVENT):
             room.notify_all(message_removed_frame(seq=int(payload[1:])))
+        elif payload.startswith(CIRCLE_EVENT):
+            snapshot = decode_circle_event(payload)
+            if room.circle is None or snapshot.version > room.circle.version:
+                room.circle = snapshot
+                room.notify_all(snapshot.frame)
+        elif payload.startswith(NOTICE_EVENT):
+            room.notify_all(payload[1:])
+        elif payload.startswith(ROOM_CLOSE_EVENT):
+            code_text, _, frame = payload[1:].partition("\n")
+            for outbox in list(room.outboxes):
+                outbox.push(frame)
+                outbox.close_after_flush(int(code_text))
 
     def _on_control(self, payload: str) -> None:
         kind = payload[:1]
@@ -283,7 +323,15 @@ class RoomHub:
             last_seq = await database_sync_to_async(selectors.room_last_seq)(slug)
             if last_seq is not None:
                 await self._fill_from_database(room, upto=last_seq)
+            await self._resync_circle(room)
             await self.refresh_presence(slug, room)
+
+    async def _resync_circle(self, room: LocalRoom) -> None:
+        """Catch up a facilitated state changed while the backplane was away."""
+        snapshot = await database_sync_to_async(circle_selectors.room_snapshot_by_slug)(room.slug)
+        if snapshot is not None and (room.circle is None or snapshot.version > room.circle.version):
+            room.circle = snapshot
+            room.notify_all(snapshot.frame)
 
 
 def _cancel(handle: asyncio.TimerHandle | asyncio.Task[None] | None) -> None:

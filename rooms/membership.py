@@ -11,16 +11,20 @@ from dataclasses import dataclass, replace
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.utils import timezone
 
 from moderation.blocks import blocked_by
 from moderation.models import Sanction
 from moderation.sanctions import active_until, describe_wait
 from rooms import selectors
+from rooms.circle import seats
+from rooms.circle.permissions import FACILITATOR_ALIAS
 from rooms.errors import RoomError
 from rooms.hub import get_hub
 from rooms.identity import Identity
 from rooms.outbox import Outbox
 from rooms.protocol import ErrorCode, welcome_frame
+from rooms.scheduling.selectors import room_window_state
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +37,9 @@ class Member:
     alias: str
     region: str | None = None  # for crisis resources: the person's choice or their browser's
     joined_seq: int = 0  # the room's last seq when this connection joined
+    can_facilitate: bool = False  # decided once at connect (rooms.circle.permissions)
+    user_id: int | None = None  # the signed-in user behind a facilitator, for the audit log
+    seated: bool = False  # a participant of a session room, with a seat in its circle
 
 
 async def join_room(
@@ -43,27 +50,52 @@ async def join_room(
     outbox: Outbox,
     history_floor: int | None = None,
     region: str | None = None,
+    can_facilitate: bool = False,
+    user_id: int | None = None,
 ) -> Member:
-    """Admit a connection to a room and queue its welcome and replay, or raise RoomError."""
+    """Admit a connection to a room and queue its welcome, the room's state and the replay.
+
+    Raises RoomError if the room cannot be joined. Facilitators go by "Facilitator" in session
+    rooms; everyone else in a session room takes a seat in its circle.
+    """
     room = await database_sync_to_async(selectors.room_info)(slug)
     if room is None:
         raise RoomError(ErrorCode.NOT_FOUND)
     if not room.is_open:
         raise RoomError(ErrorCode.ROOM_CLOSED)
+    window = await database_sync_to_async(room_window_state)(slug, timezone.now())
+    if not window.open:
+        raise RoomError(ErrorCode.ROOM_CLOSED, window.detail, next_start=window.next_start_iso)
     await _check_not_banned(identity.key)
     hub = await get_hub()
     if await hub.participants(slug) >= room.capacity:
         raise RoomError(ErrorCode.ROOM_FULL)
 
+    is_session = room.kind == "session"
     member = Member(
         room_id=room.id,
         room_slug=slug,
         identity_key=identity.key,
-        alias=identity.alias_in(slug),
+        alias=FACILITATOR_ALIAS if is_session and can_facilitate else identity.alias_in(slug),
         region=region,
+        can_facilitate=can_facilitate,
+        user_id=user_id,
+        seated=is_session and not can_facilitate,
     )
     await hub.attach(slug, outbox)
     try:
+        circle = await seats.state_for_join(
+            hub,
+            room_id=room.id,
+            slug=slug,
+            identity_key=identity.key,
+            can_facilitate=can_facilitate,
+            returning=history_floor is not None,
+        )
+        if member.seated:  # seated before the welcome, so arrival order is join order
+            circle = await seats.take_seat(
+                hub, room_id=room.id, slug=slug, identity_key=identity.key, alias=member.alias
+            )
         # Loaded after attaching, so that a block made meanwhile arrives as an event instead.
         outbox.blocked_authors |= await database_sync_to_async(blocked_by)(identity.key)
         last_seq = await database_sync_to_async(selectors.room_last_seq)(slug) or 0
@@ -74,6 +106,10 @@ async def join_room(
                 room=slug, alias=member.alias, last_seq=last_seq, participants=participants
             )
         )
+        # No await since the welcome: any later change reaches this outbox as a room notice.
+        circle = hub.circle(slug) or circle
+        if is_session or circle.version > 0:  # a drop-in room nobody facilitated has no state
+            outbox.push(circle.frame)
         await _replay(member, since=since, floor=history_floor, last_seq=last_seq, outbox=outbox)
     except BaseException:
         await hub.detach(slug, outbox)
@@ -113,3 +149,7 @@ async def _replay(
 async def leave_room(*, member: Member, outbox: Outbox) -> None:
     hub = await get_hub()
     await hub.detach(member.room_slug, outbox)
+    if member.seated:
+        await seats.leave_seat(
+            room_id=member.room_id, slug=member.room_slug, identity_key=member.identity_key
+        )

@@ -76,3 +76,71 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room.slug}#{self.seq or 'held'} {self.alias}"
+
+
+# --- Facilitated sessions (rooms.circle) ---------------------------------------------------------
+
+
+class RoomState(models.Model):
+    """What a facilitator set in a room: the segment, the talking order and the room's rules.
+
+    ``order`` holds identity keys (never sent to clients); ``turn_index`` points into it while a
+    round or closing round is on. ``version`` grows with every change, so processes keep the newest.
+    """
+
+    class Segment(models.TextChoices):
+        OPEN = "open", "Open conversation"
+        ROUND = "round", "Round"
+        CLOSING = "closing", "Closing round"
+
+    room = models.OneToOneField(Room, on_delete=models.CASCADE, related_name="state")
+    segment = models.CharField(max_length=16, choices=Segment.choices, default=Segment.OPEN)
+    prompt = models.TextField(max_length=500, blank=True)
+    guidelines = models.TextField(max_length=2000, blank=True)
+    order = models.JSONField(default=list, blank=True)
+    turn_index = models.PositiveIntegerField(default=0)
+    slow_mode_seconds = models.PositiveIntegerField(default=0)
+    locked = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.room_id} {self.segment} v{self.version}"
+
+
+class CircleSeat(models.Model):
+    """One participant of a session room (facilitators have none): arrival order and presence."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="seats")
+    identity_key = models.CharField(max_length=64)
+    alias = models.CharField(max_length=64)
+    arrived_at = models.DateTimeField(default=timezone.now)
+    connected = models.BooleanField(default=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["room", "arrived_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["room", "identity_key"], name="seat_unique_identity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.room_id} {self.alias}"
+
+
+class Reaction(models.Model):
+    """A supportive reaction to a message; one of each kind per person per message."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    identity_key = models.CharField(max_length=64)
+    reaction = models.CharField(max_length=32)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "identity_key", "reaction"], name="reaction_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.reaction}"

@@ -11,7 +11,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+if TYPE_CHECKING:
+    from rooms.circle.frames import CircleFrame
+
+CIRCLE_FRAME_TYPES = frozenset({"react", "pass", "facilitate"})
 
 
 class ClientFrameType(StrEnum):
@@ -20,6 +25,10 @@ class ClientFrameType(StrEnum):
     REPORT = "report"
     BLOCK = "block"
     UNBLOCK = "unblock"
+    # Facilitated sessions (parsed by rooms.circle.frames)
+    REACT = "react"
+    PASS = "pass"
+    FACILITATE = "facilitate"
 
 
 class ServerFrameType(StrEnum):
@@ -37,6 +46,9 @@ class ServerFrameType(StrEnum):
     UNBLOCK_ACK = "unblock_ack"
     MESSAGE_REMOVED = "message_removed"
     NOTICE = "notice"
+    ROOM_STATE = "room_state"
+    REACTIONS = "reactions"
+    SESSION_ENDED = "session_ended"
 
 
 class ErrorCode(StrEnum):
@@ -57,6 +69,9 @@ class ErrorCode(StrEnum):
     BANNED = "banned"
     KICKED = "kicked"
     BLOCKED_MESSAGE = "blocked_message"
+    FORBIDDEN = "forbidden"
+    NOT_YOUR_TURN = "not_your_turn"
+    ROOM_LOCKED = "room_locked"
 
 
 # A sentence for a person, used when the caller has nothing more specific to say.
@@ -76,6 +91,9 @@ DEFAULT_DETAIL: dict[ErrorCode, str] = {
     ErrorCode.BANNED: "A moderator has paused your access to Hearth's rooms for a while.",
     ErrorCode.KICKED: "A moderator has asked you to leave this room for now.",
     ErrorCode.BLOCKED_MESSAGE: "That message can't be posted here.",
+    ErrorCode.FORBIDDEN: "Only the facilitator can do that.",
+    ErrorCode.NOT_YOUR_TURN: "It is someone else's turn to speak. You can react while you listen.",
+    ErrorCode.ROOM_LOCKED: "This session is closed to new arrivals now. Thank you for coming.",
 }
 
 
@@ -88,6 +106,7 @@ class CloseCode(IntEnum):
     NOT_FOUND = 4404
     ROOM_CLOSED = 4410
     ROOM_FULL = 4429
+    ROOM_LOCKED = 4423
     TOO_SLOW = 4408
     REMOVED_BY_MODERATOR = 4403
     POLICY_VIOLATION = 1008
@@ -104,6 +123,7 @@ CLOSE_CODE_FOR_ERROR: dict[ErrorCode, CloseCode] = {
     ErrorCode.FLOODING: CloseCode.POLICY_VIOLATION,
     ErrorCode.BANNED: CloseCode.REMOVED_BY_MODERATOR,
     ErrorCode.KICKED: CloseCode.REMOVED_BY_MODERATOR,
+    ErrorCode.ROOM_LOCKED: CloseCode.ROOM_LOCKED,
 }
 
 
@@ -142,7 +162,7 @@ class BlockFrame:
     block: bool  # False for unblock
 
 
-ClientFrame = SendFrame | PingFrame | ReportFrame | BlockFrame
+ClientFrame: TypeAlias = "SendFrame | PingFrame | ReportFrame | BlockFrame | CircleFrame"
 
 MAX_REPORT_REASON_CHARS = 500
 MAX_ALIAS_CHARS = 64
@@ -173,6 +193,11 @@ def parse_client_frame(text: str | None, *, max_bytes: int) -> ClientFrame:
         return _parse_report(data)
     if frame_type in (ClientFrameType.BLOCK, ClientFrameType.UNBLOCK):
         return _parse_block(data, block=frame_type == ClientFrameType.BLOCK)
+    if frame_type in CIRCLE_FRAME_TYPES:
+        # Imported here: rooms.circle.frames builds on this module's enums.
+        from rooms.circle.frames import parse_circle_frame
+
+        return parse_circle_frame(frame_type, data)
     raise ProtocolError(ErrorCode.BAD_FRAME, "Hearth does not know that kind of frame.")
 
 

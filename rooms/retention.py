@@ -7,6 +7,8 @@
 * Audit entries keep their copy of the message text for that period too, then only the facts.
 * Mutes and bans: deleted once they end. Blocks: after HEARTH_BLOCK_RETENTION_DAYS.
 * Expired sessions (anonymous identities nobody holds any more).
+* Seats of facilitated sessions (``rooms.circle``): once their person left, after the messages'
+  retention (at least an hour, so that a dropped connection can still come back).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from django.utils import timezone
 from moderation.models import AuditEntry, Block, Flag, Sanction
 from moderation.selectors import context_of
 from rooms.backplane import presence_counts
-from rooms.models import Message, Room
+from rooms.models import CircleSeat, Message, Room
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +43,23 @@ def purge_expired(*, now: datetime | None = None) -> Purged:
     with transaction.atomic():
         kept = _messages_kept_for_moderation(flag_cutoff)
         messages = _purge_messages(now, kept)
-        audit_texts = AuditEntry.objects.filter(
-            Q(flag__resolved_at__lt=flag_cutoff) | Q(flag__isnull=True, created_at__lt=flag_cutoff),
-        ).exclude(message_text="").update(message_text="")
+        audit_texts = (
+            AuditEntry.objects.filter(
+                Q(flag__resolved_at__lt=flag_cutoff)
+                | Q(flag__isnull=True, created_at__lt=flag_cutoff),
+            )
+            .exclude(message_text="")
+            .update(message_text="")
+        )
         sanctions = Sanction.objects.filter(until__lt=now).delete()[0]
         blocks = Block.objects.filter(
             created_at__lt=now - timedelta(days=settings.HEARTH_BLOCK_RETENTION_DAYS)
         ).delete()[0]
         sessions = Session.objects.filter(expire_date__lt=now).delete()[0]
+        seat_hours = max(settings.HEARTH_RETENTION_HOURS, 1)
+        CircleSeat.objects.filter(
+            connected=False, left_at__lt=now - timedelta(hours=seat_hours)
+        ).delete()
     return Purged(
         messages=messages,
         audit_texts=audit_texts,

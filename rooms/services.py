@@ -19,6 +19,7 @@ from moderation.models import Sanction
 from moderation.review import review
 from moderation.sanctions import active_until, describe_wait
 from moderation.watchlist import current_rules
+from rooms.circle.seats import check_turn
 from rooms.errors import RoomError
 from rooms.events import publish_message_from_sync, publish_removal
 from rooms.hub import get_hub
@@ -45,6 +46,7 @@ async def post_message(*, member: Member, body: str, client_id: str) -> Posted:
         return earlier
     text = _validate_body(body)
     await _check_not_muted(member)
+    await _check_turn_and_pace(member)
     await _take_rate_token(member)
     decision = review(text, watched=await current_rules())
     _refuse_blocked(decision)
@@ -91,6 +93,35 @@ def _refuse_blocked(decision: Decision) -> None:
         )
     if not decision.body:
         raise RoomError(ErrorCode.EMPTY)
+
+
+async def _check_turn_and_pace(member: Member) -> None:
+    """In a facilitated room: only the turn holder writes during a round, and slow mode holds.
+
+    Facilitators may always write. Slow mode is one message per person every N seconds, across
+    all of their connections and all processes.
+    """
+    circle = await check_turn(
+        slug=member.room_slug,
+        identity_key=member.identity_key,
+        can_facilitate=member.can_facilitate,
+    )
+    if circle is None or circle.slow_mode <= 0 or member.can_facilitate:
+        return
+    hub = await get_hub()
+    wait = await hub.backplane.take_token(
+        f"slow:{circle.slow_mode}:{member.identity_key}:{member.room_slug}",
+        burst=1,
+        refill_seconds=circle.slow_mode,
+    )
+    if wait > 0:
+        seconds = max(1, round(wait))
+        raise RoomError(
+            ErrorCode.RATE_LIMITED,
+            f"Slow mode is on: one message every {circle.slow_mode} seconds, so everyone can "
+            f"keep up. You can send again in {seconds} second{'s' if seconds != 1 else ''}.",
+            retry_after=round(wait, 2),
+        )
 
 
 async def _take_rate_token(member: Member) -> None:

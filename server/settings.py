@@ -130,6 +130,19 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# The cache holds throttle counts (RSVPs): shared by all processes through Redis when there is one.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "hearth:cache",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # --- Sessions: the anonymous identity lives here ------------------------------------------------
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -142,7 +155,9 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # --- Security ----------------------------------------------------------------------------------
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# Same-origin only: nothing goes to other sites, and the browser can still prove to Django's CSRF
+# check that a form was posted from Hearth itself (with "no-referrer" it sends Origin: null).
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
@@ -238,6 +253,7 @@ HEARTH_SESSION_OPENS_MINUTES_BEFORE = env_int("HEARTH_SESSION_OPENS_MINUTES_BEFO
 HEARTH_SESSION_MAX_CAPACITY = env_int("HEARTH_SESSION_MAX_CAPACITY", 50, minimum=1)
 HEARTH_RSVP_RATE = env_str("HEARTH_RSVP_RATE", "10/hour")
 HEARTH_WATCHED_WORDS_TTL = env_float("HEARTH_WATCHED_WORDS_TTL", 5.0, minimum=0.0)
+HEARTH_CIRCLE_GRACE_SECONDS = env_float("HEARTH_CIRCLE_GRACE_SECONDS", 30.0, minimum=0.0)
 HEARTH_MAX_CONNECTIONS_PER_IDENTITY = env_int("HEARTH_MAX_CONNECTIONS_PER_IDENTITY", 8, minimum=1)
 HEARTH_MAX_CONNECTIONS_PER_ADDRESS = env_int("HEARTH_MAX_CONNECTIONS_PER_ADDRESS", 64, minimum=1)
 HEARTH_HANDSHAKE_BURST = env_int("HEARTH_HANDSHAKE_BURST", 20, minimum=1)

@@ -10,7 +10,6 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,9 +32,10 @@ from moderation.resources import (
     supported_countries,
     to_json,
 )
+from server.pagination import StrictPageNumberPagination
 
 
-class QueuePagination(PageNumberPagination):
+class QueuePagination(StrictPageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
@@ -46,6 +46,8 @@ class FlagViewSet(ReadOnlyModelViewSet):
 
     permission_classes = [CanModerateSomewhere]
     pagination_class = QueuePagination
+    queryset = Flag.objects.all()  # for the schema; get_queryset narrows it per user
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> Any:
         wanted = self.request.query_params.get("status")

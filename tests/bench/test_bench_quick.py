@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.report import silent_drops
-from tests.support.servers import ROOT, test_database_url
+from bench.targets import silent_drops
+from tests.support.servers import ROOT
+from tests.support.servers import test_database_url as database_url_of_this_run
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +30,7 @@ def test_quick_benchmark_runs_and_hearth_loses_nothing(tmp_path: Path) -> None:
     result = subprocess.run(
         [
             sys.executable, "-m", "bench", "--quick", "--no-docs", "--out", str(out),
-            "--database-url", test_database_url(), "--redis-url", redis_host,
+            "--database-url", database_url_of_this_run(), "--redis-url", redis_host,
         ],
         cwd=ROOT, capture_output=True, text=True, timeout=140,
     )  # fmt: skip

@@ -4,6 +4,9 @@ The server is one daphne process on its own SQLite file (migrated, seeded, with 
 with the in-process backplane: the tests need no PostgreSQL or Redis, and run the same on a
 laptop and in CI. Each test takes fresh rooms from a pool, so tests do not see each other.
 
+The server and the browser live as long as this package's tests (scope "package"), so neither
+outlasts them into the rest of the suite.
+
 Chromium comes from Debian (``.ci/run`` installs it); Playwright never downloads a browser here.
 Without /usr/bin/chromium the tests skip, or fail under HEARTH_REQUIRE_SERVICES=1 (CI).
 """
@@ -126,10 +129,32 @@ for n in range({count}):
         defaults={{"title": f"Test room {{n:02d}}", "description": "A room for one browser test."}},
     )
 get_user_model().objects.create_superuser({user!r}, "desk@example.invalid", {password!r})
+
+# Group sessions: one starting in a few minutes (its room is open), a full-after-one one for the
+# waitlist, and a weekly series.
+from datetime import timedelta
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from rooms.scheduling.recurrence import Frequency, Recurrence
+from rooms.scheduling.services import session_create
+
+facilitator = get_user_model().objects.create_user("facilitator", first_name="Sam")
+facilitator.groups.add(Group.objects.get(name="facilitators"))
+hour = (timezone.now() + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+weekly = Recurrence(frequency=Frequency.WEEKLY, count=3)
+for title, start, capacity, recurrence in [
+    ("Starting soon", timezone.now() + timedelta(minutes=5), 12, None),
+    ("Evening circle", hour, 1, None),
+    ("No contact, week 1", hour + timedelta(days=1), 12, weekly),
+]:
+    session_create(
+        actor=facilitator, title=title, topic="browser-tests", start=start,
+        time_zone="Europe/London", capacity=capacity, duration_minutes=60, recurrence=recurrence,
+    )
 """
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def hearth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hearth]:
     if not Path(CHROMIUM).exists():
         _missing(f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium)")
@@ -150,7 +175,7 @@ def hearth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hearth]:
         hearth.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         _missing(f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium)")
@@ -219,7 +244,7 @@ def visitor(hearth: Hearth, browser: Any) -> Iterator[Callable[..., Visitor]]:
     assert not problems, "the pages reported problems:\n" + "\n".join(problems)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def axe_source() -> str:
     if not AXE.exists():
         npm = shutil.which("npm")
@@ -229,7 +254,7 @@ def axe_source() -> str:
     return AXE.read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS

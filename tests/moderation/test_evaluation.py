@@ -53,3 +53,19 @@ def test_harassment_is_measured_too(report: Report) -> None:
     # No target was set for harassment; this keeps a collapse from going unnoticed.
     score = report.score("harassment")
     assert score.recall >= 0.8 and score.precision >= 0.8, report.errors
+
+
+def test_long_ordinary_posts_are_not_crises() -> None:
+    # data/ordinary_200.jsonl: 50 single posts of about 200 characters (the benchmark's target
+    # case), written as real posts are, hard negatives included.
+    import json
+
+    from moderation.decision import CRISIS_LABELS
+    from moderation.evaluation import DEFAULT_PATH
+    from moderation.review import review
+
+    path = DEFAULT_PATH.parent / "ordinary_200.jsonl"
+    texts = [json.loads(line)["text"] for line in path.read_text("utf-8").splitlines() if line]
+    assert len(texts) >= 50
+    flagged = [text for text in texts if review(text).labels & CRISIS_LABELS]
+    assert len(flagged) <= 0.03 * len(texts), flagged

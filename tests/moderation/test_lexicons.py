@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from moderation.datafiles import LEXICON_DIR, read_entries
-from moderation.phrases import PhraseError, check_lexicon, compile_phrase
+from moderation.matching import check_lexicon
+from moderation.phrases import PhraseError, compile_phrase
 from moderation.skeleton import view
 
 PHRASE_FILES = sorted(
@@ -71,3 +72,11 @@ def test_phrase_language(phrase: str, text: str, expected: bool) -> None:
 def test_bad_phrases_are_refused(bad: str) -> None:
     with pytest.raises(PhraseError):
         compile_phrase(bad)
+
+
+def test_warm_up_compiles_every_regex() -> None:
+    from moderation import classify
+    from moderation.review import warm_up
+
+    warm_up()
+    assert all(regex is not None for regex in classify._ALL._regexes)

@@ -82,7 +82,9 @@ def test_strongest_action_wins() -> None:
 
 
 def test_bad_entries_are_skipped_not_raised() -> None:
-    watched = rules(("(a+)+", True, Action.BLOCK), ("[", True, Action.BLOCK), ("ok", False, Action.HOLD))
+    watched = rules(
+        ("(a+)+", True, Action.BLOCK), ("[", True, Action.BLOCK), ("ok", False, Action.HOLD)
+    )
     assert [entry.pattern for entry, _ in watched.skipped] == ["(a+)+", "["]
     assert watched.match("aaaa [") is None
     assert watched.match("ok then") is Action.HOLD

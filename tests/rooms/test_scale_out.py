@@ -136,3 +136,15 @@ async def test_resume_on_the_other_process_after_a_kill(two_servers, room):
     assert (await resumed.next("message"))["body"] == "four"
     await resumed.socket.close()
     await talker.socket.close()
+
+
+async def test_refusals_close_with_their_documented_codes_over_daphne(two_servers):
+    first, _ = two_servers
+    socket = await websockets.connect(
+        f"{first.ws}/ws/rooms/no-such-room/", origin=ORIGIN, max_queue=None
+    )
+    frame = json.loads(await socket.recv())
+    assert (frame["type"], frame["code"]) == ("error", "not_found")
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await socket.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4404

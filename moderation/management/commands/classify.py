@@ -3,7 +3,8 @@
 Prints one JSON object per input line: {"body", "labels" (sorted), "action", "resources"}.
 For moderators and developers trying lexicon changes:
 
-    printf 'I want to die\\nmy number is 07700 900123\\n' | DEBUG=1 .venv/bin/python manage.py classify
+    printf 'I want to die\\nmy number is 07700 900123\\n' \\
+        | DEBUG=1 .venv/bin/python manage.py classify
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,6 +32,7 @@ from rooms.scheduling.api.permissions import (
     ReadOrSessionFacilitator,
 )
 from rooms.scheduling.models import GroupSession
+from server.pagination import StrictPageNumberPagination
 
 KEY = OpenApiParameter(
     "key",
@@ -43,7 +43,7 @@ KEY = OpenApiParameter(
 )
 
 
-class Pages(PageNumberPagination):
+class Pages(StrictPageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100

@@ -18,10 +18,6 @@ export function el(tag, attributes = {}, ...children) {
   return node;
 }
 
-/** Replace an element's children with text, safely. */
-export function setText(node, text) {
-  node.textContent = text;
-}
 
 /** Announce a sentence to screen readers through a role=status element. */
 export function announce(node, text) {

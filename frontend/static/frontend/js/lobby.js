@@ -13,22 +13,19 @@ function roomCard(room) {
     el("h3", { class: "room-card__title" }, el("a", { href: `/rooms/${encodeURIComponent(room.slug)}/` }, room.title)),
   );
   if (room.description) card.append(el("p", { class: "room-card__description" }, room.description));
-  card.append(
-    el(
-      "p",
-      { class: "room-card__count" },
-      el("span", { "data-count": "" }, "0"),
-      " ",
-      el("span", { "data-count-label": "" }, "people"),
-      " here now",
-    ),
-  );
+  card.append(el("p", { class: "room-card__count", "data-count": "0" }));
   return card;
 }
 
+function countText(count) {
+  if (count === 0) return "No one here right now";
+  return count === 1 ? "1 person here now" : `${count} people here now`;
+}
+
 function setCount(card, count) {
-  card.querySelector("[data-count]").textContent = String(count);
-  card.querySelector("[data-count-label]").textContent = count === 1 ? "person" : "people";
+  const line = card.querySelector(".room-card__count");
+  line.dataset.count = String(count);
+  line.textContent = countText(count);
 }
 
 async function refreshRooms() {
@@ -38,6 +35,8 @@ async function refreshRooms() {
   } catch {
     return; // keep what is shown; try again at the next refresh
   }
+  // Session rooms are reached from the schedule, when their meeting is on.
+  rooms = rooms.filter((room) => room.kind === "drop_in");
   const cards = new Map([...list.querySelectorAll(".room-card[data-slug]")].map((c) => [c.dataset.slug, c]));
   const wanted = rooms.map((room) => room.slug).join(" ");
   const shown = [...cards.keys()].join(" ");

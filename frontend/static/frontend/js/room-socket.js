@@ -16,8 +16,8 @@
 //   "send-error" detail: the error frame plus {body} of the refused send
 //   "fatal"      detail: the error frame (or {code, detail}) that ended the connection for good
 
-const FATAL_CODES = new Set(["not_found", "room_closed", "room_full", "kicked", "banned"]);
-const FATAL_CLOSE_CODES = new Set([4400, 4403, 4404, 4410, 4429]);
+const FATAL_CODES = new Set(["not_found", "room_closed", "room_full", "kicked", "banned", "room_locked"]);
+const FATAL_CLOSE_CODES = new Set([4400, 4403, 4404, 4410, 4423, 4429]);
 const PING_EVERY_MS = 15000;
 const SILENCE_LIMIT_MS = 25000;
 const BACKOFF_BASE_MS = 500;
@@ -101,6 +101,11 @@ export class RoomSocket extends EventTarget {
 
   unblock(alias) {
     return this._write({ type: "unblock", alias });
+  }
+
+  /** A frame of facilitated sessions ({type: "react" | "pass" | "facilitate", ...}): round.js. */
+  sendCircle(frame) {
+    return this._write(frame);
   }
 
   get isOpen() {

@@ -5,6 +5,7 @@
 import { RoomSocket } from "./room-socket.js";
 import { announce, clockTime, el } from "./dom.js";
 import { renderResources } from "./resources-view.js";
+import { attachCircle } from "./round.js";
 import * as storage from "./storage.js";
 
 const $ = (id) => document.getElementById(id);
@@ -86,11 +87,18 @@ function keepInView(node, wasNearBottom) {
   if (wasNearBottom) node.scrollIntoView({ block: "nearest" });
 }
 
+// A long evening in a busy room: keep the page light by letting the oldest messages go.
+const MAX_SHOWN = 500;
+
 /** Real messages go before the first pending one: pending sends stay at the bottom. */
 function insertMessage(node) {
   const firstPending = ui.list.querySelector(".message--pending, .message--held");
   ui.list.insertBefore(node, firstPending);
   ui.empty.hidden = true;
+  const shown = ui.list.querySelectorAll(".message[data-seq]");
+  for (let i = 0; i < shown.length - MAX_SHOWN; i += 1) {
+    if (!shown[i].contains(document.activeElement)) shown[i].remove();
+  }
 }
 
 function messageNode() {
@@ -616,4 +624,5 @@ window.addEventListener("pageshow", (event) => {
   if (event.persisted) location.reload();
 });
 
+attachCircle(socket, { list: ui.list, before: ui.log });
 socket.start();

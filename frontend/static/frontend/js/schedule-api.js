@@ -1,15 +1,20 @@
 // The scheduling API (/api/v1/..., docs/scheduling.md), in one place: the Schedule page and the
 // lobby call these functions, so a change of the API is a change of this file.
-// Until the API is deployed every call resolves to "nothing scheduled".
+//
+// An RSVP's token is shown once; it is kept in localStorage (storage.js) so that this browser
+// can cancel or look up its place. Quick exit clears it; RSVPing again recovers a new token for
+// the same place (the API answers 200 with a new token), which is how "cancel" still works then.
 
 import { api, ApiError, el } from "./dom.js";
+import { forgetRsvpToken, getRsvpToken, setRsvpToken } from "./storage.js";
 
-export const SESSIONS_URL = "/api/v1/occurrences/";
+export const OCCURRENCES_URL = "/api/v1/occurrences/";
+const ROOM_OPENS_MINUTES_BEFORE = 10;
 
-/** Upcoming occurrences, soonest first, or [] when there are none or the API is missing. */
-export async function loadUpcoming() {
+/** Upcoming occurrences, soonest first (the next 30 days), or [] when the API is missing. */
+export async function loadUpcoming({ pageSize = 100 } = {}) {
   try {
-    const data = await api(SESSIONS_URL);
+    const data = await api(`${OCCURRENCES_URL}?page_size=${pageSize}`);
     return Array.isArray(data) ? data : data.results || [];
   } catch (error) {
     if (error instanceof ApiError && (error.status === 404 || error.status === 0)) return [];
@@ -17,10 +22,59 @@ export async function loadUpcoming() {
   }
 }
 
-export function sessionStart(session) {
-  return new Date(session.start);
+function occurrencePath(occurrence) {
+  return `/api/v1/sessions/${encodeURIComponent(occurrence.session)}/occurrences/${encodeURIComponent(occurrence.key)}/`;
 }
 
+/** Take a place (or a waitlist place); keeps the token. Returns the API's answer. */
+export async function rsvp(occurrence) {
+  const answer = await api(`${occurrencePath(occurrence)}rsvp/`, { method: "POST", body: {} });
+  if (answer && answer.token) setRsvpToken(occurrence.session, occurrence.key, answer.token);
+  return answer;
+}
+
+/** Give up this browser's place, recovering the token first if this browser lost it. */
+export async function cancelRsvp(occurrence) {
+  let token = getRsvpToken(occurrence.session, occurrence.key);
+  if (!token) token = (await rsvp(occurrence)).token;
+  const answer = await api("/api/v1/rsvps/cancel/", { method: "POST", body: { token } });
+  forgetRsvpToken(occurrence.session, occurrence.key);
+  return answer;
+}
+
+/** This browser's RSVP state ({status, waitlist_position, ...}), or null without a token. */
+export async function lookupRsvp(occurrence) {
+  const token = getRsvpToken(occurrence.session, occurrence.key);
+  if (!token) return null;
+  try {
+    return await api("/api/v1/rsvps/lookup/", { method: "POST", body: { token } });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      forgetRsvpToken(occurrence.session, occurrence.key);
+      return null;
+    }
+    throw error;
+  }
+}
+
+export function calendarUrl(occurrence) {
+  return `/api/v1/sessions/${encodeURIComponent(occurrence.session)}.ics`;
+}
+
+export function roomIsOpen(occurrence, now = Date.now()) {
+  if (occurrence.status !== "scheduled") return false;
+  const start = Date.parse(occurrence.start);
+  const end = Date.parse(occurrence.end);
+  return now >= start - ROOM_OPENS_MINUTES_BEFORE * 60_000 && now < end;
+}
+
+export function roomPath(occurrence) {
+  return occurrence.room && occurrence.room.slug
+    ? `/rooms/${encodeURIComponent(occurrence.room.slug)}/`
+    : null;
+}
+
+/** Dates and times in the visitor's own zone and language. */
 export function formatDay(date) {
   return date.toLocaleDateString([], { weekday: "long", day: "numeric", month: "long" });
 }
@@ -29,13 +83,18 @@ export function formatTime(date) {
   return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
 
+export function localDayKey(date) {
+  return `${date.getFullYear()}-${date.getMonth() + 1}-${date.getDate()}`;
+}
+
 /** A one-line summary for the lobby. */
-export function renderSessionSummary(session) {
-  const start = sessionStart(session);
+export function renderSessionSummary(occurrence) {
+  const start = new Date(occurrence.start);
   return el(
     "li",
     { class: "session-summary" },
-    el("strong", {}, session.title || "Group session"),
+    el("strong", {}, occurrence.title || "Group session"),
     ` · ${formatDay(start)}, ${formatTime(start)}`,
+    occurrence.status === "cancelled" ? " (cancelled)" : "",
   );
 }

@@ -3,6 +3,8 @@
 //   localStorage  "hearth.guidelines"  "1" once the visitor accepted the guidelines
 //   sessionStorage "hearth.since.<room>" the seq before the first message this tab saw in a
 //                                        room, so a reload shows the same conversation again
+//   localStorage  "hearth.rsvp.<session>.<key>"  the token of this browser's RSVP to one
+//                                        occurrence (shown once by the API; needed to cancel)
 // Storage can be unavailable (private modes, blocked cookies): every call degrades to nothing.
 
 function read(store, key) {
@@ -48,6 +50,24 @@ export function getRoomStart(slug) {
 
 export function setRoomStart(slug, seq) {
   write(session(), `hearth.since.${slug}`, String(seq));
+}
+
+const rsvpKey = (session, key) => `hearth.rsvp.${session}.${key}`;
+
+export function getRsvpToken(session, key) {
+  return read(local(), rsvpKey(session, key));
+}
+
+export function setRsvpToken(session, key, token) {
+  write(local(), rsvpKey(session, key), token);
+}
+
+export function forgetRsvpToken(session, key) {
+  try {
+    local().removeItem(rsvpKey(session, key));
+  } catch {
+    // nothing kept
+  }
 }
 
 export function clearAll() {

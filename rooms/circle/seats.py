@@ -1,0 +1,97 @@
+"""Async glue between a connection's life and its room's circle: join, leave, grace, the turn check.
+
+Joining reads the room's state (and refuses newcomers to a locked room), seats participants of
+session rooms, and leaving starts the grace period after which an absent person's turn is skipped.
+The timer lives in the process that saw the disconnect; the skip itself is a service and holds
+across processes (it checks the seat in the database).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from rooms.circle import selectors, services
+from rooms.errors import RoomError
+from rooms.events import CircleSnapshot
+from rooms.hub import RoomHub, get_hub
+from rooms.protocol import ErrorCode
+
+logger = logging.getLogger(__name__)
+
+_skips: set[asyncio.Task[bool]] = set()
+
+
+async def state_for_join(
+    hub: RoomHub,
+    *,
+    room_id: int,
+    slug: str,
+    identity_key: str,
+    can_facilitate: bool,
+    returning: bool,
+) -> CircleSnapshot:
+    """The room's newest state for a connection being admitted (its outbox already attached).
+
+    Raises ``room_locked`` for a newcomer while the room is locked: facilitators, and people who
+    were here before (a dropped connection coming back), are let in.
+    """
+    snapshot, locked = await database_sync_to_async(selectors.room_snapshot)(room_id)
+    newcomer = locked and not can_facilitate and not returning
+    if newcomer and not await database_sync_to_async(selectors.has_seat)(room_id, identity_key):
+        raise RoomError(ErrorCode.ROOM_LOCKED)
+    # Read after attaching: a change published meanwhile is already in the hub's copy.
+    return hub.keep_circle(slug, snapshot)
+
+
+async def take_seat(
+    hub: RoomHub, *, room_id: int, slug: str, identity_key: str, alias: str
+) -> CircleSnapshot:
+    """Seat a participant (at the end of the order during a round); return the newest state."""
+    snapshot = await database_sync_to_async(services.seat_arrive)(
+        room_id=room_id, room_slug=slug, identity_key=identity_key, alias=alias
+    )
+    return hub.keep_circle(slug, snapshot)
+
+
+async def leave_seat(*, room_id: int, slug: str, identity_key: str) -> None:
+    """Mark the seat empty once this identity's last local connection left; start the grace."""
+    hub = await get_hub()
+    if hub.has_identity(slug, identity_key):
+        return
+    await database_sync_to_async(services.seat_leave)(room_id=room_id, identity_key=identity_key)
+    asyncio.get_running_loop().call_later(
+        settings.HEARTH_CIRCLE_GRACE_SECONDS, _start_skip, room_id, slug, identity_key
+    )
+
+
+def _start_skip(room_id: int, slug: str, identity_key: str) -> None:
+    task = asyncio.get_running_loop().create_task(
+        database_sync_to_async(services.skip_if_still_away)(
+            room_id=room_id, room_slug=slug, identity_key=identity_key
+        )
+    )
+    _skips.add(task)
+    task.add_done_callback(_finished)
+
+
+def _finished(task: asyncio.Task[bool]) -> None:
+    _skips.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        logger.warning("a turn could not be skipped after the grace period: %r", task.exception())
+
+
+async def check_turn(
+    *, slug: str, identity_key: str, can_facilitate: bool
+) -> CircleSnapshot | None:
+    """Refuse a message out of turn during a round; return the room's state (no database read)."""
+    hub = await get_hub()
+    snapshot = hub.circle(slug)
+    if snapshot is None or can_facilitate:
+        return snapshot
+    if snapshot.in_round and snapshot.turn_key != identity_key:
+        raise RoomError(ErrorCode.NOT_YOUR_TURN)
+    return snapshot
