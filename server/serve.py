@@ -19,7 +19,18 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "server.settings")
     if "--access-log" in args:
         raise SystemExit("Hearth keeps no access log: it would record IP addresses.")
+    _warm_up()
     CommandLineInterface().run(["--access-log", os.devnull, *args, APPLICATION])
+
+
+def _warm_up() -> None:
+    """Compile the moderation step's patterns now, not on the first messages people send."""
+    import django
+
+    django.setup()
+    from moderation.review import warm_up
+
+    warm_up()
 
 
 if __name__ == "__main__":
