@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from moderation.api.permissions import is_moderator
 from moderation.api.serializers import FlagSerializer
 from moderation.live import join_moderators, leave_moderators
 from moderation.selectors import flag_queue
+from rooms.db import in_db
 
 
 def _flag_json(flag_id: int) -> dict[str, Any] | None:
@@ -25,7 +25,7 @@ class ModerationConsumer(AsyncWebsocketConsumer):
     joined = False
 
     async def connect(self) -> None:
-        if not await database_sync_to_async(is_moderator)(self.scope.get("user")):
+        if not await in_db(is_moderator)(self.scope.get("user")):
             await self.close()  # before accept: the handshake is refused (HTTP 403)
             return
         await join_moderators(self.channel_name)
@@ -50,6 +50,6 @@ class ModerationConsumer(AsyncWebsocketConsumer):
         )
 
     async def flag_changed(self, event: dict[str, Any]) -> None:
-        flag = await database_sync_to_async(_flag_json)(int(event["flag_id"]))
+        flag = await in_db(_flag_json)(int(event["flag_id"]))
         if flag is not None:
             await self.send(text_data=json.dumps({"type": "flag", "flag": flag}, default=str))

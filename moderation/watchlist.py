@@ -9,11 +9,11 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 
 from moderation.decision import Action
 from moderation.models import WatchedWord
+from rooms.db import in_db
 
 if TYPE_CHECKING:
     from moderation.watched import WatchedRules
@@ -45,7 +45,7 @@ async def current_rules() -> WatchedRules | None:
     global _cache
     now = time.monotonic()
     if _cache is None or now - _cache[0] > settings.HEARTH_WATCHED_WORDS_TTL:
-        _cache = (now, await database_sync_to_async(load_rules)())
+        _cache = (now, await in_db(load_rules)())
     return _cache[1]
 
 

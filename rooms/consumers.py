@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
@@ -25,6 +24,7 @@ from moderation.flags import report_message
 from rooms.circle.commands import run_circle_frame
 from rooms.circle.frames import FacilitateFrame, PassFrame, ReactFrame
 from rooms.circle.permissions import can_facilitate
+from rooms.db import in_db
 from rooms.errors import RoomError
 from rooms.identity import Identity, history_floor, identity_in_scope, remember_first_visit
 from rooms.limits import (
@@ -78,7 +78,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         """Call the handler directly.
 
         Channels 4.2+ hops to a thread to close stale database connections before every handler
-        call; every database call here already runs through ``database_sync_to_async``, which does
+        call; every database call here already runs through ``rooms.db.in_db``, which does
         the same, so the extra hop would only slow each frame down.
         """
         handler = getattr(self, get_handler_name(message), None)
@@ -88,9 +88,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
-        identity, floor, facilitator_id = await database_sync_to_async(_session_facts)(
-            self.scope, slug
-        )
+        identity, floor, facilitator_id = await in_db(_session_facts)(self.scope, slug)
         await self.accept()
         self.outbox = Outbox(
             send=self._send_text,
@@ -123,9 +121,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 user_id=facilitator_id,
             )
             if floor is None:
-                await database_sync_to_async(remember_first_visit)(
-                    self.scope, slug, self.member.joined_seq
-                )
+                await in_db(remember_first_visit)(self.scope, slug, self.member.joined_seq)
         except RoomError as error:
             self._refuse(error.code, error.detail, **error.extra)
         except DatabaseError:
@@ -151,7 +147,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 )
                 self._answer_send(member, outbox, posted)
             elif isinstance(frame, ReportFrame):
-                await database_sync_to_async(report_message)(
+                await in_db(report_message)(
                     room_id=member.room_id,
                     seq=frame.seq,
                     reporter_key=member.identity_key,
@@ -159,7 +155,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 )
                 outbox.push(report_ack_frame(seq=frame.seq))
             elif isinstance(frame, BlockFrame):
-                await database_sync_to_async(set_block)(
+                await in_db(set_block)(
                     blocker_key=member.identity_key,
                     room_id=member.room_id,
                     alias=frame.alias,

@@ -19,12 +19,12 @@ import logging
 import weakref
 from dataclasses import dataclass, field
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 
 from rooms import selectors
 from rooms.backplane import Backplane, new_backplane
 from rooms.circle import selectors as circle_selectors
+from rooms.db import in_db
 from rooms.events import (
     ALL_ROOMS,
     BLOCK_EVENT,
@@ -58,6 +58,9 @@ class LocalRoom:
     participants: int = 0
     presence_version: int = 0
     circle: CircleSnapshot | None = None  # the newest facilitated state seen (rooms.circle)
+    presence_sent: int | None = None  # the count the last presence frame carried
+    presence_sent_at: float = 0.0
+    presence_flush: asyncio.TimerHandle | None = None
 
     def offer(self, seq: int, author_key: str, frame: Frame) -> None:
         for outbox in self.outboxes:
@@ -84,6 +87,7 @@ class RoomHub:
     async def close(self) -> None:
         for room in self._rooms.values():
             _cancel(room.gap_fill)
+            _cancel(room.presence_flush)
         self._rooms.clear()
         await self.backplane.close()
 
@@ -117,6 +121,7 @@ class RoomHub:
         if not room.outboxes:
             del self._rooms[slug]
             _cancel(room.gap_fill)
+            _cancel(room.presence_flush)
             await self.backplane.unfollow(slug)
         await self.refresh_presence(slug, room)
 
@@ -151,9 +156,8 @@ class RoomHub:
         if version <= room.presence_version:
             return
         room.presence_version = version
-        if total != room.participants:
-            room.participants = total
-            room.notify_all(presence_frame(participants=total))
+        room.participants = total
+        _send_presence_soon(room)
 
     async def participants(self, slug: str) -> int:
         try:
@@ -285,7 +289,7 @@ class RoomHub:
         if room.delivered is None or limit is None or limit <= room.delivered:
             return
         try:
-            stored = await database_sync_to_async(selectors.room_events_between)(
+            stored = await in_db(selectors.room_events_between)(
                 room.slug, after=room.delivered, upto=limit
             )
         except Exception:
@@ -320,7 +324,7 @@ class RoomHub:
     async def _resync(self) -> None:
         """After an outage: catch every room up from the database and recount presence."""
         for slug, room in list(self._rooms.items()):
-            last_seq = await database_sync_to_async(selectors.room_last_seq)(slug)
+            last_seq = await in_db(selectors.room_last_seq)(slug)
             if last_seq is not None:
                 await self._fill_from_database(room, upto=last_seq)
             await self._resync_circle(room)
@@ -328,10 +332,35 @@ class RoomHub:
 
     async def _resync_circle(self, room: LocalRoom) -> None:
         """Catch up a facilitated state changed while the backplane was away."""
-        snapshot = await database_sync_to_async(circle_selectors.room_snapshot_by_slug)(room.slug)
+        snapshot = await in_db(circle_selectors.room_snapshot_by_slug)(room.slug)
         if snapshot is not None and (room.circle is None or snapshot.version > room.circle.version):
             room.circle = snapshot
             room.notify_all(snapshot.frame)
+
+
+def _send_presence_soon(room: LocalRoom) -> None:
+    """Tell the room its count at most once per HEARTH_PRESENCE_INTERVAL_SECONDS.
+
+    When hundreds join at once, a frame per join to everyone present would cost the square of the
+    room's size; the count is a snapshot, so the latest one is all anyone needs.
+    """
+    if room.presence_flush is not None:
+        return  # a frame with the latest count is already on its way
+    loop = asyncio.get_running_loop()
+    wait = room.presence_sent_at + settings.HEARTH_PRESENCE_INTERVAL_SECONDS - loop.time()
+    if wait <= 0:
+        _flush_presence(room)
+    else:
+        room.presence_flush = loop.call_later(wait, _flush_presence, room)
+
+
+def _flush_presence(room: LocalRoom) -> None:
+    room.presence_flush = None
+    if room.participants == room.presence_sent:
+        return
+    room.presence_sent = room.participants
+    room.presence_sent_at = asyncio.get_running_loop().time()
+    room.notify_all(presence_frame(participants=room.participants))
 
 
 def _cancel(handle: asyncio.TimerHandle | asyncio.Task[None] | None) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils import timezone
 
@@ -19,6 +18,7 @@ from moderation.sanctions import active_until, describe_wait
 from rooms import selectors
 from rooms.circle import seats
 from rooms.circle.permissions import FACILITATOR_ALIAS
+from rooms.db import in_db
 from rooms.errors import RoomError
 from rooms.hub import get_hub
 from rooms.identity import Identity
@@ -58,12 +58,12 @@ async def join_room(
     Raises RoomError if the room cannot be joined. Facilitators go by "Facilitator" in session
     rooms; everyone else in a session room takes a seat in its circle.
     """
-    room = await database_sync_to_async(selectors.room_info)(slug)
+    room = await in_db(selectors.room_info)(slug)
     if room is None:
         raise RoomError(ErrorCode.NOT_FOUND)
     if not room.is_open:
         raise RoomError(ErrorCode.ROOM_CLOSED)
-    window = await database_sync_to_async(room_window_state)(slug, timezone.now())
+    window = await in_db(room_window_state)(slug, timezone.now())
     if not window.open:
         raise RoomError(ErrorCode.ROOM_CLOSED, window.detail, next_start=window.next_start_iso)
     await _check_not_banned(identity.key)
@@ -97,8 +97,8 @@ async def join_room(
                 hub, room_id=room.id, slug=slug, identity_key=identity.key, alias=member.alias
             )
         # Loaded after attaching, so that a block made meanwhile arrives as an event instead.
-        outbox.blocked_authors |= await database_sync_to_async(blocked_by)(identity.key)
-        last_seq = await database_sync_to_async(selectors.room_last_seq)(slug) or 0
+        outbox.blocked_authors |= await in_db(blocked_by)(identity.key)
+        last_seq = await in_db(selectors.room_last_seq)(slug) or 0
         hub.set_baseline(slug, last_seq)
         participants = await hub.refresh_presence(slug)
         outbox.welcome(
@@ -119,7 +119,7 @@ async def join_room(
 
 
 async def _check_not_banned(identity_key: str) -> None:
-    until = await database_sync_to_async(active_until)(identity_key, Sanction.Kind.BAN)
+    until = await in_db(active_until)(identity_key, Sanction.Kind.BAN)
     if until is not None:
         raise RoomError(
             ErrorCode.BANNED,
@@ -138,7 +138,7 @@ async def _replay(
         return
     start = max(since, floor)
     outbox.start_after(start)
-    stored = await database_sync_to_async(selectors.visible_messages_after)(
+    stored = await in_db(selectors.visible_messages_after)(
         member.room_id, after=start, limit=settings.HEARTH_REPLAY_LIMIT
     )
     for message in stored:

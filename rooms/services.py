@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -20,6 +19,7 @@ from moderation.review import review
 from moderation.sanctions import active_until, describe_wait
 from moderation.watchlist import current_rules
 from rooms.circle.seats import check_turn
+from rooms.db import in_db
 from rooms.errors import RoomError
 from rooms.events import publish_message_from_sync, publish_removal
 from rooms.hub import get_hub
@@ -50,7 +50,7 @@ async def post_message(*, member: Member, body: str, client_id: str) -> Posted:
     await _take_rate_token(member)
     decision = review(text, watched=await current_rules())
     _refuse_blocked(decision)
-    message, is_new = await database_sync_to_async(store_message)(member, client_id, decision)
+    message, is_new = await in_db(store_message)(member, client_id, decision)
     if is_new and message.seq is not None:
         await _broadcast(member, message)
     return Posted(
@@ -77,7 +77,7 @@ def _validate_body(body: str) -> str:
 
 
 async def _check_not_muted(member: Member) -> None:
-    until = await database_sync_to_async(active_until)(member.identity_key, Sanction.Kind.MUTE)
+    until = await in_db(active_until)(member.identity_key, Sanction.Kind.MUTE)
     if until is not None:
         raise RoomError(
             ErrorCode.MUTED,
@@ -141,7 +141,7 @@ async def _take_rate_token(member: Member) -> None:
         )
 
 
-@database_sync_to_async
+@in_db
 def _find_earlier_send(member: Member, client_id: str) -> Posted | None:
     """A send this identity already made with this client_id: answered, never stored twice."""
     earlier = (

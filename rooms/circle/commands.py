@@ -6,10 +6,9 @@ send ``facilitate`` (``forbidden`` for anyone else).
 
 from __future__ import annotations
 
-from channels.db import database_sync_to_async
-
 from rooms.circle import services
 from rooms.circle.frames import CircleFrame, FacilitateFrame, PassFrame, ReactFrame
+from rooms.db import in_db
 from rooms.errors import RoomError
 from rooms.membership import Member
 from rooms.protocol import ErrorCode
@@ -18,7 +17,7 @@ from rooms.protocol import ErrorCode
 async def run_circle_frame(*, member: Member, frame: CircleFrame) -> None:
     """Apply the frame; its effect reaches everyone (this connection too) as room frames."""
     if isinstance(frame, ReactFrame):
-        await database_sync_to_async(services.react)(
+        await in_db(services.react)(
             room_id=member.room_id,
             room_slug=member.room_slug,
             identity_key=member.identity_key,
@@ -26,13 +25,13 @@ async def run_circle_frame(*, member: Member, frame: CircleFrame) -> None:
             reaction=frame.reaction,
         )
     elif isinstance(frame, PassFrame):
-        await database_sync_to_async(services.pass_turn)(
+        await in_db(services.pass_turn)(
             room_id=member.room_id, room_slug=member.room_slug, identity_key=member.identity_key
         )
     elif isinstance(frame, FacilitateFrame):
         if not member.can_facilitate or member.user_id is None:
             raise RoomError(ErrorCode.FORBIDDEN)
-        await database_sync_to_async(services.facilitate)(
+        await in_db(services.facilitate)(
             room_id=member.room_id,
             room_slug=member.room_slug,
             user_id=member.user_id,

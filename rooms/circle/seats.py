@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 
 from rooms.circle import selectors, services
+from rooms.db import in_db
 from rooms.errors import RoomError
 from rooms.events import CircleSnapshot
 from rooms.hub import RoomHub, get_hub
@@ -39,9 +39,9 @@ async def state_for_join(
     Raises ``room_locked`` for a newcomer while the room is locked: facilitators, and people who
     were here before (a dropped connection coming back), are let in.
     """
-    snapshot, locked = await database_sync_to_async(selectors.room_snapshot)(room_id)
+    snapshot, locked = await in_db(selectors.room_snapshot)(room_id)
     newcomer = locked and not can_facilitate and not returning
-    if newcomer and not await database_sync_to_async(selectors.has_seat)(room_id, identity_key):
+    if newcomer and not await in_db(selectors.has_seat)(room_id, identity_key):
         raise RoomError(ErrorCode.ROOM_LOCKED)
     # Read after attaching: a change published meanwhile is already in the hub's copy.
     return hub.keep_circle(slug, snapshot)
@@ -51,7 +51,7 @@ async def take_seat(
     hub: RoomHub, *, room_id: int, slug: str, identity_key: str, alias: str
 ) -> CircleSnapshot:
     """Seat a participant (at the end of the order during a round); return the newest state."""
-    snapshot = await database_sync_to_async(services.seat_arrive)(
+    snapshot = await in_db(services.seat_arrive)(
         room_id=room_id, room_slug=slug, identity_key=identity_key, alias=alias
     )
     return hub.keep_circle(slug, snapshot)
@@ -62,7 +62,7 @@ async def leave_seat(*, room_id: int, slug: str, identity_key: str) -> None:
     hub = await get_hub()
     if hub.has_identity(slug, identity_key):
         return
-    await database_sync_to_async(services.seat_leave)(room_id=room_id, identity_key=identity_key)
+    await in_db(services.seat_leave)(room_id=room_id, identity_key=identity_key)
     asyncio.get_running_loop().call_later(
         settings.HEARTH_CIRCLE_GRACE_SECONDS, _start_skip, room_id, slug, identity_key
     )
@@ -70,7 +70,7 @@ async def leave_seat(*, room_id: int, slug: str, identity_key: str) -> None:
 
 def _start_skip(room_id: int, slug: str, identity_key: str) -> None:
     task = asyncio.get_running_loop().create_task(
-        database_sync_to_async(services.skip_if_still_away)(
+        in_db(services.skip_if_still_away)(
             room_id=room_id, room_slug=slug, identity_key=identity_key
         )
     )
