@@ -155,7 +155,7 @@ def facilitate(*, room_id: int, room_slug: str, user_id: int, command: Facilitat
         )
         _save_and_publish(state, room_slug)
         if command.action == Action.END_SESSION:
-            Room.objects.filter(pk=room_id).update(is_open=False)
+            _close_room(room_id, room_slug)
             frame = session_ended_frame(
                 detail=SESSION_ENDED_DETAIL, resources_url=reverse("frontend:help")
             )
@@ -199,6 +199,23 @@ def _apply(state: RoomState, *, room_id: int, command: FacilitateFrame) -> str:
     if action in (Action.LOCK, Action.UNLOCK):
         state.locked = action == Action.LOCK
         return ""
-    # END_SESSION
+    # END_SESSION: the next meeting starts afresh.
     _set_circle(state, machine.OPEN)
+    state.prompt = ""
+    state.slow_mode_seconds = 0
+    state.locked = False
     return ""
+
+
+def _close_room(room_id: int, room_slug: str) -> None:
+    """End what is running: a scheduled session's current meeting (its room opens again for the
+    next one, with a fresh state), or a drop-in room altogether."""
+    from rooms.scheduling.selectors import current_occurrence_key
+    from rooms.scheduling.services.occurrences import occurrence_end_now
+
+    current = current_occurrence_key(room_slug, timezone.now())
+    if current is None:
+        Room.objects.filter(pk=room_id).update(is_open=False)
+        return
+    session, key = current
+    occurrence_end_now(session=session, key=key)

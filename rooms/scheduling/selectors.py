@@ -397,3 +397,17 @@ def calendar_sessions(*, topic: str | None, now: datetime) -> list[GroupSession]
     if topic:
         sessions = sessions.filter(topic=topic)
     return list(sessions.order_by("start", "id"))
+
+
+def current_occurrence_key(room_slug: str, now: datetime) -> tuple[GroupSession, str] | None:
+    """The session and occurrence whose room window contains ``now``, if the room is a session's."""
+    session = GroupSession.objects.filter(room__slug=room_slug).first()
+    if session is None or session.status == GroupSession.Status.CANCELLED:
+        return None
+    opens_before = timedelta(minutes=settings.HEARTH_SESSION_OPENS_MINUTES_BEFORE)
+    after, before = now - MAX_DURATION, now + opens_before
+    for slot in _slots_between(session, _rows_near([session.pk], after, before), after, before):
+        cancelled = slot.row is not None and slot.row.status == Occurrence.Status.CANCELLED
+        if not cancelled and slot.start - opens_before <= now < slot.end:
+            return session, occurrence_key(slot.original_start)
+    return None

@@ -45,7 +45,7 @@ def make_session_room(facilitator: Any | None = None) -> tuple[GroupSession, Any
         title=chat_room.title,
         topic="leaving",
         facilitator=facilitator,
-        start=timezone.now() + timedelta(minutes=5),
+        start=(timezone.now() + timedelta(minutes=5)).replace(second=0, microsecond=0),
         time_zone="Europe/London",
         duration_minutes=60,
         capacity=12,

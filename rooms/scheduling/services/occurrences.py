@@ -50,6 +50,22 @@ def occurrence_cancel(
     return selectors.occurrence_get(session_id=session.pk, key=key)
 
 
+def occurrence_end_now(*, session: GroupSession, key: str, now: datetime | None = None) -> None:
+    """End an occurrence early (its facilitator closed the circle): its room's window closes now,
+    and the series goes on. Ended before it began, it counts as cancelled."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        session, row = _locked_occurrence(session.pk, key, now=now)
+        start = row.moved_start or row.original_start
+        if now <= start:
+            row.status = Occurrence.Status.CANCELLED
+        else:
+            row.moved_duration_minutes = max(1, int((now - start).total_seconds() // 60))
+        row.updated_at = now
+        row.save(update_fields=["status", "moved_duration_minutes", "updated_at"])
+        _touch(session, now)
+
+
 def occurrence_move(
     *,
     session: GroupSession,
