@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import os
 import shutil
@@ -22,13 +24,13 @@ CLIENT_ADDRESS = "127.0.0.77"  # a loopback address no other part of the test us
 
 
 class SourceBoundHandler(urllib.request.HTTPHandler):
+    """Makes urllib's requests come from CLIENT_ADDRESS."""
+
     def http_open(self, req):  # type: ignore[no-untyped-def]
-        return self.do_open(
-            lambda host, **kw: __import__("http.client").client.HTTPConnection(
-                host, source_address=(CLIENT_ADDRESS, 0), **kw
-            ),
-            req,
-        )
+        def connect(host, **kwargs):  # type: ignore[no-untyped-def]
+            return http.client.HTTPConnection(host, source_address=(CLIENT_ADDRESS, 0), **kwargs)
+
+        return self.do_open(connect, req)
 
 
 def _websocket_session(port: int, slug: str) -> None:
@@ -65,10 +67,8 @@ def test_a_visit_leaves_its_address_nowhere(room, tmp_path):
     with running_servers(1, tmp_path) as (server,):
         opener = urllib.request.build_opener(SourceBoundHandler())
         for path in ("/", "/api/rooms/", "/healthz", "/no-such-page"):
-            try:
+            with contextlib.suppress(urllib.error.HTTPError):
                 opener.open(f"{server.http}{path}", timeout=10).read()
-            except urllib.error.HTTPError:
-                pass
         _websocket_session(server.port, room.slug)
         _websocket_session(server.port, "no-such-room")
     log = server.log.read_text()

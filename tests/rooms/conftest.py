@@ -165,7 +165,9 @@ async def connect() -> AsyncIterator[Connect]:
         if origin is not None:
             headers.append((b"origin", origin))
         if cookie:
-            cookie_value = await sync_to_async(_session_cookie)(identity or new_identity(), sessions)
+            cookie_value = await sync_to_async(_session_cookie)(
+                identity or new_identity(), sessions
+            )
             headers.append((b"cookie", cookie_value))
         params = [f"since={since}"] if since is not None else []
         params += [query] if query else []
