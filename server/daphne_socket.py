@@ -20,6 +20,7 @@ from typing import Any, Protocol
 try:
     from autobahn.websocket.protocol import PreparedMessage, WebSocketProtocol
     from daphne.server import Server
+    from twisted.internet.tcp import Connection as TcpConnection
 except ImportError:  # pragma: no cover - daphne is a dependency, but stay correct without it
     Server = None
 
@@ -34,10 +35,12 @@ class Preparable(Protocol):
 class DirectSocket:
     """A daphne websocket connection that frames can be written to synchronously."""
 
-    __slots__ = ("_protocol",)
+    __slots__ = ("_protocol", "_tcp")
 
     def __init__(self, protocol: Any) -> None:
         self._protocol = protocol
+        # Only a plain TCP transport may be written to directly (never a TLS one).
+        self._tcp = isinstance(getattr(protocol, "transport", None), TcpConnection)
 
     def write(self, frame: Preparable) -> bool:
         """Write the frame now; False if the connection is not open (use the ASGI path)."""
@@ -49,7 +52,33 @@ class DirectSocket:
             prepared = frame.prepared = PreparedMessage(
                 frame.text.encode("utf-8"), False, False, True
             )
+        if self._tcp and protocol._perMessageCompress is None and self._send_now(prepared):
+            return True
         protocol.sendPreparedMessage(prepared)
+        return True
+
+    def _send_now(self, prepared: Any) -> bool:
+        """Send straight from the socket when nothing waits in Twisted's buffer.
+
+        Twisted's ``write`` only buffers: each frame then costs registering the socket for
+        writing and a callback on the next turn of the loop (about half of the fan-out's time
+        when profiled). A socket with room takes the frame at once; what it cannot take goes to
+        Twisted's buffer as usual, so order and backpressure stay Twisted's.
+        """
+        transport = self._protocol.transport
+        if (
+            transport._tempDataLen
+            or len(transport.dataBuffer) != transport.offset
+            or not transport.connected
+            or transport._writeDisconnected
+        ):
+            return False
+        data = prepared.payloadHybi
+        sent = transport.writeSomeData(data)
+        if not isinstance(sent, int):
+            return False  # the connection is going: let Twisted notice and clean up
+        if sent < len(data):
+            transport.write(data[sent:])
         return True
 
     def buffered_bytes(self) -> int:
