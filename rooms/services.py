@@ -108,35 +108,34 @@ async def _check_turn_and_pace(member: Member) -> None:
     )
     if circle is None or circle.slow_mode <= 0 or member.can_facilitate:
         return
-    hub = await get_hub()
-    wait = await hub.backplane.take_token(
+    await _take_token_or_refuse(
         f"slow:{circle.slow_mode}:{member.identity_key}:{member.room_slug}",
         burst=1,
         refill_seconds=circle.slow_mode,
+        why=f"Slow mode is on: one message every {circle.slow_mode} seconds, so everyone can "
+        "keep up.",
     )
-    if wait > 0:
-        seconds = max(1, round(wait))
-        raise RoomError(
-            ErrorCode.RATE_LIMITED,
-            f"Slow mode is on: one message every {circle.slow_mode} seconds, so everyone can "
-            f"keep up. You can send again in {seconds} second{'s' if seconds != 1 else ''}.",
-            retry_after=round(wait, 2),
-        )
 
 
 async def _take_rate_token(member: Member) -> None:
-    hub = await get_hub()
-    wait = await hub.backplane.take_token(
+    await _take_token_or_refuse(
         f"{member.identity_key}:{member.room_slug}",
         burst=settings.HEARTH_RATE_BURST,
         refill_seconds=settings.HEARTH_RATE_REFILL_SECONDS,
+        why="You are sending messages quickly.",
     )
+
+
+async def _take_token_or_refuse(
+    bucket: str, *, burst: int, refill_seconds: float, why: str
+) -> None:
+    hub = await get_hub()
+    wait = await hub.backplane.take_token(bucket, burst=burst, refill_seconds=refill_seconds)
     if wait > 0:
         seconds = max(1, round(wait))
         raise RoomError(
             ErrorCode.RATE_LIMITED,
-            f"You are sending messages quickly. You can send again in {seconds} "
-            f"second{'s' if seconds != 1 else ''}.",
+            f"{why} You can send again in {seconds} second{'s' if seconds != 1 else ''}.",
             retry_after=round(wait, 2),
         )
 

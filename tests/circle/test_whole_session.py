@@ -17,7 +17,7 @@ from asgiref.sync import sync_to_async
 from moderation.models import AuditEntry
 from rooms.models import Room
 from tests.circle.conftest import login_cookie, make_session_room
-from tests.faults.peers import Peer, join
+from tests.support.peers import Peer, join
 from tests.support.servers import running_servers
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.django_db(transaction=True)]

@@ -20,7 +20,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from moderation.models import Flag, Report
-from tests.faults.peers import join
+from tests.support.peers import join
 from tests.support.rawws import drain_until_closed, raw_connect
 from tests.support.servers import ROOT, running_servers
 from tests.support.services import PrivatePostgres, PrivateRedis
@@ -178,7 +178,7 @@ async def join_without_session(base_ws: str, slug: str):
     """Connect without a session: this server's database is not the test database."""
     import websockets
 
-    from tests.faults.peers import ORIGIN, Peer
+    from tests.support.peers import ORIGIN, Peer
 
     socket = await websockets.connect(f"{base_ws}/ws/rooms/{slug}/", origin=ORIGIN, max_queue=None)
     peer = Peer(socket, identity=None, cookie="")  # type: ignore[arg-type]

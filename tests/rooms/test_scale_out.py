@@ -4,69 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from typing import Any
 
 import pytest
 import websockets
 from asgiref.sync import sync_to_async
-from django.contrib.sessions.backends.db import SessionStore
 
-from rooms.identity import SESSION_KEY, Identity, new_identity
 from rooms.models import Message
+from tests.support.peers import ORIGIN, Peer
+from tests.support.peers import join as join_room
 from tests.support.servers import running_servers
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-ORIGIN = "http://127.0.0.1"
-
-
-class Peer:
-    def __init__(self, socket: Any) -> None:
-        self.socket = socket
-        self.frames: list[dict[str, Any]] = []
-
-    async def next(self, frame_type: str, timeout: float = 10) -> dict[str, Any]:
-        async with asyncio.timeout(timeout):
-            while True:
-                frame = json.loads(await self.socket.recv())
-                self.frames.append(frame)
-                if frame["type"] == frame_type:
-                    return frame
-
-    async def send(self, body: str) -> str:
-        client_id = uuid.uuid4().hex
-        await self.socket.send(json.dumps({"type": "send", "body": body, "client_id": client_id}))
-        return client_id
-
 
 async def join(
-    server: Any, slug: str, *, identity: Identity | None = None, since: int | None = None
+    server: Any, slug: str, *, peer: Peer | None = None, since: int | None = None
 ) -> tuple[Peer, dict[str, Any]]:
-    identity = identity or new_identity()
-    if identity.token not in SESSIONS:
-        SESSIONS[identity.token] = await sync_to_async(session_cookie)(identity)
-    cookie = SESSIONS[identity.token]
-    query = f"?since={since}" if since is not None else ""
-    # max_queue=None: a test client that does not read must still see the close handshake.
-    socket = await websockets.connect(
-        f"{server.ws}/ws/rooms/{slug}/{query}",
-        origin=ORIGIN,
-        additional_headers={"Cookie": cookie},
-        max_queue=None,
-    )
-    peer = Peer(socket)
-    return peer, await peer.next("welcome")
-
-
-SESSIONS: dict[str, str] = {}  # identity token -> cookie: one browser session per identity
-
-
-def session_cookie(identity: Identity) -> str:
-    session = SessionStore()
-    session[SESSION_KEY] = identity.token
-    session.save()
-    return f"hearth_session={session.session_key}"
+    """Join through one server; pass ``peer`` to come back as the same person (same session)."""
+    if peer is None:
+        return await join_room(server.ws, slug, since=since)
+    return await join_room(server.ws, slug, identity=peer.identity, cookie=peer.cookie, since=since)
 
 
 @pytest.fixture
@@ -122,14 +80,13 @@ async def test_concurrent_writers_on_two_processes_keep_seq_gap_free(two_servers
 async def test_resume_on_the_other_process_after_a_kill(two_servers, room):
     first, second = two_servers
     talker, _ = await join(second, room.slug)
-    listener_identity = new_identity()
-    listener, _ = await join(first, room.slug, identity=listener_identity)
+    listener, _ = await join(first, room.slug)
     await talker.send("one")
     seen = (await listener.next("message"))["seq"]
     first.kill()
     for body in ("two", "three"):
         await talker.send(body)
-    resumed, _ = await join(second, room.slug, identity=listener_identity, since=seen)
+    resumed, _ = await join(second, room.slug, peer=listener, since=seen)
     bodies = [(await resumed.next("message"))["body"] for _ in range(2)]
     assert bodies == ["two", "three"]
     await talker.send("four")
