@@ -33,6 +33,7 @@ async def test_a_frame_flood_is_refused_closed_and_does_not_slow_the_room(connec
         await listener.receive_type("message")
         latencies.append(time.monotonic() - sent)
     await flooding
+    print(f"\nflood: the room's latency meanwhile {[round(x * 1000, 1) for x in latencies]} ms")
     assert await flooder.closed() == CloseCode.POLICY_VIOLATION
     codes = [f["code"] for f in flooder.seen if f["type"] == "error"]
     # One error per run of refused frames, not one per frame: a flood gets no flood back.
