@@ -7,6 +7,7 @@ named function below it. The consumer calls it and turns its result or a RoomErr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -40,12 +41,20 @@ class Posted:
     crisis: str | None = None  # "crisis_self" or "crisis_danger": the author gets resources
 
 
+@dataclass(frozen=True, slots=True)
+class _Sender:
+    """What the database knows about a send before it is made (read in one round trip)."""
+
+    earlier: Posted | None  # this client_id was already used: answer as before
+    muted_until: datetime | None
+
+
 async def post_message(*, member: Member, body: str, client_id: str) -> Posted:
-    earlier = await _find_earlier_send(member, client_id)
-    if earlier is not None:
-        return earlier
+    sender = await in_db(_look_up_sender)(member, client_id)
+    if sender.earlier is not None:
+        return sender.earlier
     text = _validate_body(body)
-    await _check_not_muted(member)
+    _check_not_muted(sender)
     await _check_turn_and_pace(member)
     await _take_rate_token(member)
     decision = review(text, watched=await current_rules())
@@ -76,8 +85,8 @@ def _validate_body(body: str) -> str:
     return text
 
 
-async def _check_not_muted(member: Member) -> None:
-    until = await in_db(active_until)(member.identity_key, Sanction.Kind.MUTE)
+def _check_not_muted(sender: _Sender) -> None:
+    until = sender.muted_until
     if until is not None:
         raise RoomError(
             ErrorCode.MUTED,
@@ -140,7 +149,13 @@ async def _take_token_or_refuse(
         )
 
 
-@in_db
+def _look_up_sender(member: Member, client_id: str) -> _Sender:
+    return _Sender(
+        earlier=_find_earlier_send(member, client_id),
+        muted_until=active_until(member.identity_key, Sanction.Kind.MUTE),
+    )
+
+
 def _find_earlier_send(member: Member, client_id: str) -> Posted | None:
     """A send this identity already made with this client_id: answered, never stored twice."""
     earlier = (
