@@ -94,6 +94,22 @@ def machine_busy_seconds() -> float:
     return (sum(values[:8]) - idle) / CLOCK_TICKS
 
 
+def _profile_if_asked(server: Server) -> None:
+    """With BENCH_PY_SPY_DIR set, py-spy samples each server for its whole life (raw stacks,
+    all threads, one file per server) so a slow figure can be traced to code; off by default,
+    since sampling costs the server some CPU."""
+    folder = os.environ.get("BENCH_PY_SPY_DIR")
+    if not folder:
+        return
+    out = Path(folder) / f"{server.kind}-{server.port}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.Popen(
+        [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(server.pid), "--rate", "250", "--threads",
+         "--format", "raw", "--output", str(out), "--nonblocking"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
 # --- the servers --------------------------------------------------------------------------------
 
 
@@ -181,6 +197,7 @@ class Services:
             command, cwd=cwd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
         )
         server = Server(kind=kind, port=port, process=process, log=log)
+        _profile_if_asked(server)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if process.poll() is not None:

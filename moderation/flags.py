@@ -21,24 +21,33 @@ from rooms.protocol import ErrorCode
 CRISIS_LABELS = frozenset({Label.CRISIS_SELF, Label.CRISIS_DANGER})
 
 
-def flag_for_decision(*, message: Message, decision: Decision) -> Flag | None:
-    """Open the flag a reviewed message needs, if any: crisis first, then held, then watched."""
-    labels = sorted(str(label) for label in decision.labels)
+def flag_kind_for(decision: Decision) -> tuple[Flag.Kind, Flag.Priority] | None:
+    """The flag a reviewed message needs, if any: crisis first, then held, then watched."""
     if decision.labels & CRISIS_LABELS:
-        kind, priority = Flag.Kind.CRISIS, Flag.Priority.URGENT
-    elif decision.action == Action.HOLD:
+        return Flag.Kind.CRISIS, Flag.Priority.URGENT
+    if decision.action == Action.HOLD:
         # A personal detail held back is usually someone oversharing their own; it is still
         # queued (an abuser posting someone's address is exactly what moderators must see),
         # behind harassment.
         only_pii = decision.labels == frozenset({Label.PII})
-        kind = Flag.Kind.HELD
-        priority = Flag.Priority.LOW if only_pii else Flag.Priority.NORMAL
-    elif decision.reason == "watched_word":
-        kind, priority = Flag.Kind.WATCHED, Flag.Priority.LOW
-    else:
+        return Flag.Kind.HELD, Flag.Priority.LOW if only_pii else Flag.Priority.NORMAL
+    if decision.reason == "watched_word":
+        return Flag.Kind.WATCHED, Flag.Priority.LOW
+    return None
+
+
+def flag_for_decision(*, message: Message, decision: Decision) -> Flag | None:
+    """Open the flag a reviewed message needs (see flag_kind_for), if any."""
+    kind_and_priority = flag_kind_for(decision)
+    if kind_and_priority is None:
         return None
+    kind, priority = kind_and_priority
     flag = Flag.objects.create(
-        room_id=message.room_id, message=message, kind=kind, priority=priority, labels=labels
+        room_id=message.room_id,
+        message=message,
+        kind=kind,
+        priority=priority,
+        labels=sorted(str(label) for label in decision.labels),
     )
     announce_flag_on_commit(flag.id)
     return flag

@@ -2,12 +2,11 @@
 
 No domain logic and no ORM here: joining is ``rooms.membership``, the message path is
 ``rooms.services``. Every frame this consumer writes goes through the connection's Outbox, so
-frames reach the client in one order from one writer task.
+frames reach the client in the order they were pushed.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from typing import Any
@@ -70,7 +69,6 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     member: Member | None = None
     outbox: Outbox | None = None
-    writer: asyncio.Task[None] | None = None
     admitted: tuple[str, str | None] | None = None
     frames: FrameBucket | None = None
 
@@ -98,7 +96,6 @@ class RoomConsumer(AsyncWebsocketConsumer):
             direct=self.scope.get(DIRECT_SOCKET_SCOPE_KEY),
             buffer_limit=settings.HEARTH_SOCKET_BUFFER_BYTES,
         )
-        self.writer = asyncio.create_task(self._write(self.outbox))
         address = address_key(self.scope)
         refusal = await admit_connection(identity.key, address)
         if refusal is not None:
@@ -209,8 +206,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if self.admitted is not None:
             release_connection(*self.admitted)
             self.admitted = None
-        if self.writer is not None:
-            self.writer.cancel()
+        if self.outbox is not None:
+            self.outbox.stop()
 
     def _refuse(self, code: ErrorCode, detail: str, **extra: object) -> None:
         assert self.outbox is not None
@@ -223,13 +220,6 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def _close(self, code: int) -> None:
         # autobahn accepts a plain int only, not an IntEnum member.
         await self.close(code=int(code))
-
-    async def _write(self, outbox: Outbox) -> None:
-        with contextlib.suppress(asyncio.CancelledError):
-            try:
-                await outbox.run()
-            except Exception:
-                logger.exception("writing to a websocket failed")
 
 
 def _session_facts(scope: dict[str, Any], slug: str) -> tuple[Identity, int | None, int | None]:

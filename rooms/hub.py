@@ -192,18 +192,19 @@ class RoomHub:
     async def publish_message(self, slug: str, *, seq: int, author_key: str, frame: str) -> None:
         """Send a stored message to the room on every process.
 
-        If the backplane is down the message is still stored: local connections get it now, and
-        other processes fill it in from the database when the backplane is back.
+        This process's connections get it at once, without waiting for the backplane's echo
+        (which the seq check then skips). If the backplane is down the message is still stored,
+        and other processes fill it in from the database when the backplane is back.
         """
+        room = self._rooms.get(slug)
+        if room is not None:
+            self._receive(room, seq, author_key, Frame(frame))
         try:
             await self.backplane.publish(
                 slug, encode_message_event(seq=seq, author_key=author_key, frame=frame)
             )
         except Exception:
-            logger.warning("a message could not be published; delivering it locally only")
-            room = self._rooms.get(slug)
-            if room is not None:
-                self._receive(room, seq, author_key, Frame(frame))
+            logger.warning("a message could not be published; other processes will fill it in")
 
     # --- events from the backplane ------------------------------------------------------------
 

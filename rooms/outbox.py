@@ -6,8 +6,10 @@ re-encoding anything. A ``Frame`` is encoded once per process and shared by ever
 
 Writing: under daphne a connection has a DirectSocket (``server.daphne_socket``) and a frame is
 written to it synchronously inside ``offer``: no task wake-up, no per-receiver encode. Otherwise,
-or while older frames still wait, frames queue and the connection's writer task sends them
-through ASGI. Order is kept either way: a frame is written directly only when nothing waits.
+or while older frames still wait, frames queue and a writer task sends them through ASGI. The
+task exists only while frames wait (most connections of a busy room never need one: memory per
+connection, docs/performance.md). Order is kept either way: a frame is written directly only
+when nothing waits.
 
 While a connection catches up (welcome, then replay of stored messages), live frames wait in a
 buffer; ``go_live`` flushes it, skipping what the replay already sent, so a client never sees a
@@ -24,11 +26,14 @@ Either way the client reconnects with ``since`` and the replay fills in: it lose
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from rooms.protocol import CloseCode, ErrorCode, error_frame
+
+logger = logging.getLogger(__name__)
 
 SendText = Callable[[str], Awaitable[None]]
 Close = Callable[[int], Awaitable[None]]
@@ -73,8 +78,9 @@ class Outbox:
         self._buffer_limit = buffer_limit
         self._queue: deque[Frame] = deque()
         self._catch_up: list[tuple[int, str, Frame]] | None = []
-        self._wakeup = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
         self._close_code: int | None = None
+        self._close_sent = False
         self._welcomed = False
 
     # --- producers (synchronous: called from the hub's fan-out and the consumer) ---------------
@@ -97,7 +103,7 @@ class Outbox:
         if len(self._queue) > self._limit:
             self._overflow()
             return
-        self._wakeup.set()
+        self._start_writer()
 
     def welcome(self, frame: str) -> None:
         """The first frame of every connection; room notices before it are not sent."""
@@ -142,13 +148,18 @@ class Outbox:
         self._queue.clear()
         self._queue.append(Frame(error_frame(ErrorCode.TOO_SLOW)))
         self._close_code = CloseCode.TOO_SLOW
-        self._wakeup.set()
+        self._start_writer()
 
     def close_after_flush(self, code: int) -> None:
         """Send what is queued, then close the connection with ``code``."""
         if self._close_code is None:
             self._close_code = code
-        self._wakeup.set()
+        self._start_writer()
+
+    def stop(self) -> None:
+        """The connection has gone: stop writing to it."""
+        if self._writer is not None:
+            self._writer.cancel()
 
     # --- the writer task ----------------------------------------------------------------------
 
@@ -156,14 +167,24 @@ class Outbox:
     def pending(self) -> int:
         return len(self._queue)
 
-    async def run(self) -> None:
-        """Write queued frames until closed; the consumer runs this as the connection's task."""
+    def _start_writer(self) -> None:
+        if self._writer is None and not self._close_sent:
+            self._writer = asyncio.get_running_loop().create_task(self._write_queued())
+
+    async def _write_queued(self) -> None:
+        """Send the queued frames, then close if asked; ends when nothing waits.
+
+        A frame pushed while a send is awaited joins the queue this task is draining, since the
+        task is only forgotten once the queue is empty.
+        """
         queue = self._queue
-        while True:
+        try:
             while queue:
                 await self._send(queue.popleft().text)
             if self._close_code is not None:
+                self._close_sent = True
                 await self._close(self._close_code)
-                return
-            self._wakeup.clear()
-            await self._wakeup.wait()
+        except Exception:
+            logger.exception("writing to a websocket failed")
+        finally:
+            self._writer = None

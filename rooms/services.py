@@ -7,17 +7,13 @@ named function below it. The consumer calls it and turns its result or a RoomErr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.db import transaction
 
 from moderation.decision import Action, Decision
-from moderation.flags import flag_for_decision
-from moderation.models import Sanction
 from moderation.review import review
-from moderation.sanctions import active_until, describe_wait
+from moderation.sanctions import describe_wait
 from moderation.watchlist import current_rules
 from rooms.circle.seats import check_turn
 from rooms.db import in_db
@@ -25,6 +21,13 @@ from rooms.errors import RoomError
 from rooms.events import publish_message_from_sync, publish_removal
 from rooms.hub import get_hub
 from rooms.membership import Member
+from rooms.message_store import (
+    EarlierSend,
+    SenderRecord,
+    look_up_sender,
+    store_message,
+    take_next_seq,
+)
 from rooms.models import Message
 from rooms.protocol import ErrorCode
 from rooms.selectors import frame_of
@@ -41,18 +44,10 @@ class Posted:
     crisis: str | None = None  # "crisis_self" or "crisis_danger": the author gets resources
 
 
-@dataclass(frozen=True, slots=True)
-class _Sender:
-    """What the database knows about a send before it is made (read in one round trip)."""
-
-    earlier: Posted | None  # this client_id was already used: answer as before
-    muted_until: datetime | None
-
-
 async def post_message(*, member: Member, body: str, client_id: str) -> Posted:
-    sender = await in_db(_look_up_sender)(member, client_id)
+    sender = await in_db(look_up_sender)(member, client_id)
     if sender.earlier is not None:
-        return sender.earlier
+        return _answer_as_before(client_id, sender.earlier)
     text = _validate_body(body)
     _check_not_muted(sender)
     await _check_turn_and_pace(member)
@@ -85,7 +80,19 @@ def _validate_body(body: str) -> str:
     return text
 
 
-def _check_not_muted(sender: _Sender) -> None:
+def _answer_as_before(client_id: str, earlier: EarlierSend) -> Posted:
+    """A send repeated with the same client_id is answered as the first one was."""
+    if earlier.seq is not None:
+        return Posted(client_id=client_id, seq=earlier.seq)
+    return Posted(
+        client_id=client_id,
+        seq=None,
+        held_reason=earlier.hold_reason or "review",
+        held_detail="This message is waiting for a moderator. Nobody else can see it yet.",
+    )
+
+
+def _check_not_muted(sender: SenderRecord) -> None:
     until = sender.muted_until
     if until is not None:
         raise RoomError(
@@ -149,76 +156,6 @@ async def _take_token_or_refuse(
         )
 
 
-def _look_up_sender(member: Member, client_id: str) -> _Sender:
-    return _Sender(
-        earlier=_find_earlier_send(member, client_id),
-        muted_until=active_until(member.identity_key, Sanction.Kind.MUTE),
-    )
-
-
-def _find_earlier_send(member: Member, client_id: str) -> Posted | None:
-    """A send this identity already made with this client_id: answered, never stored twice."""
-    earlier = (
-        Message.objects.filter(
-            room_id=member.room_id, author_key=member.identity_key, client_id=client_id
-        )
-        .values_list("seq", "hold_reason")
-        .first()
-    )
-    if earlier is None:
-        return None
-    seq, hold_reason = earlier
-    if seq is not None:
-        return Posted(client_id=client_id, seq=seq)
-    return Posted(
-        client_id=client_id,
-        seq=None,
-        held_reason=hold_reason or "review",
-        held_detail="This message is waiting for a moderator. Nobody else can see it yet.",
-    )
-
-
-def store_message(member: Member, client_id: str, decision: Decision) -> tuple[Message, bool]:
-    """Store the message; a visible one takes the room's next seq in the same transaction."""
-    visible = decision.action == Action.DELIVER
-    try:
-        with transaction.atomic():
-            seq = _take_next_seq(member.room_id) if visible else None
-            message = Message.objects.create(
-                room_id=member.room_id,
-                seq=seq,
-                author_key=member.identity_key,
-                alias=member.alias,
-                client_id=client_id,
-                body=decision.body,
-                status=Message.Status.VISIBLE if visible else Message.Status.HELD,
-                hold_reason="" if visible else (decision.reason or "review"),
-                sent_at=timezone.now(),
-            )
-            flag_for_decision(message=message, decision=decision)
-    except IntegrityError:
-        # The same client_id raced in from another connection of this identity: it won.
-        message = Message.objects.get(
-            room_id=member.room_id, author_key=member.identity_key, client_id=client_id
-        )
-        return message, False
-    return message, True
-
-
-def _take_next_seq(room_id: int) -> int:
-    """Increment the room's last seq under its row lock; raise if the room has closed."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE rooms_room SET last_seq = last_seq + 1 WHERE id = %s AND is_open "
-            "RETURNING last_seq",
-            [room_id],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        raise RoomError(ErrorCode.ROOM_CLOSED)
-    return int(row[0])
-
-
 async def _broadcast(member: Member, message: Message) -> None:
     hub = await get_hub()
     await hub.publish_message(
@@ -234,7 +171,7 @@ def release_held_message(message: Message) -> Message:
 
     Runs inside the caller's transaction; the broadcast waits for its commit.
     """
-    message.seq = _take_next_seq(message.room_id)
+    message.seq = take_next_seq(message.room_id)
     message.status = Message.Status.VISIBLE
     message.hold_reason = ""
     message.save(update_fields=["seq", "status", "hold_reason"])

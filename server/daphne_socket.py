@@ -107,17 +107,3 @@ def direct_socket_of(send: Callable[[dict[str, Any]], Awaitable[None]]) -> Direc
     if not hasattr(protocol, "sendPreparedMessage") or not hasattr(protocol, "state"):
         return None
     return DirectSocket(protocol)
-
-
-class DirectSocketMiddleware:
-    """Puts a DirectSocket into websocket scopes served by daphne (outermost in the stack)."""
-
-    def __init__(self, application: Any) -> None:
-        self.application = application
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        if scope.get("type") == "websocket":
-            direct = direct_socket_of(send)
-            if direct is not None:
-                scope = {**scope, DIRECT_SOCKET_SCOPE_KEY: direct}
-        return await self.application(scope, receive, send)

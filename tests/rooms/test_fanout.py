@@ -98,10 +98,37 @@ async def test_outbox_drops_seen_seqs_and_blocked_authors():
     outbox.offer(6, "blocked", "live 6")
     outbox.offer(7, "someone", "live 7")
     outbox.offer(7, "someone", "live 7 again")
-    writer = asyncio.create_task(outbox.run())
-    await asyncio.sleep(0.01)
-    writer.cancel()
+    await asyncio.sleep(0.01)  # the outbox's writer task sends what queued
     assert sent == ["welcome", "replay 3", "replay 5", "live 7"]
+    assert outbox.pending == 0
+
+
+async def test_an_outbox_has_a_writer_task_only_while_frames_wait():
+    sent: list[str] = []
+    release = asyncio.Event()
+
+    async def send(text: str) -> None:
+        await release.wait()
+        sent.append(text)
+
+    async def close(code: int) -> None:
+        raise AssertionError("not closed")
+
+    outbox = Outbox(send=send, close=close, identity_key="me", limit=10)
+    assert outbox._writer is None
+    outbox.welcome("welcome")
+    writer = outbox._writer
+    assert writer is not None
+    await asyncio.sleep(0)
+    outbox.push("while sending")  # joins the queue the running task drains
+    assert outbox._writer is writer
+    release.set()
+    await asyncio.wait_for(writer, 1)
+    assert sent == ["welcome", "while sending"] and outbox._writer is None
+    outbox.push("later")
+    assert outbox._writer is not None and outbox._writer is not writer
+    await asyncio.sleep(0.01)
+    assert sent[-1] == "later" and outbox._writer is None
 
 
 async def test_a_connection_that_falls_behind_is_told_and_closed_not_silently_dropped():
@@ -120,10 +147,11 @@ async def test_a_connection_that_falls_behind_is_told_and_closed_not_silently_dr
     outbox.welcome("welcome")
     outbox.start_after(0)
     outbox.go_live()
-    writer = asyncio.create_task(outbox.run())
     await asyncio.sleep(0)
     for seq in range(1, 10):
         outbox.offer(seq, "someone", f"m{seq}")
+    writer = outbox._writer
+    assert writer is not None
     stalled.set()
     await asyncio.wait_for(writer, 1)
     assert closed == [CloseCode.TOO_SLOW]
