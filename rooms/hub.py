@@ -17,9 +17,12 @@ import asyncio
 import contextlib
 import logging
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
+from django.utils import timezone
 
 from rooms import selectors
 from rooms.backplane import Backplane, new_backplane
@@ -61,6 +64,8 @@ class LocalRoom:
     presence_sent: int | None = None  # the count the last presence frame carried
     presence_sent_at: float = 0.0
     presence_flush: asyncio.TimerHandle | None = None
+    closing: asyncio.TimerHandle | None = None  # a session room's scheduled end (rooms.session_end)
+    closing_at: float | None = None
 
     def offer(self, seq: int, author_key: str, frame: Frame) -> None:
         for outbox in self.outboxes:
@@ -88,6 +93,7 @@ class RoomHub:
         for room in self._rooms.values():
             _cancel(room.gap_fill)
             _cancel(room.presence_flush)
+            _cancel(room.closing)
         self._rooms.clear()
         await self.backplane.close()
 
@@ -122,8 +128,32 @@ class RoomHub:
             del self._rooms[slug]
             _cancel(room.gap_fill)
             _cancel(room.presence_flush)
+            _cancel(room.closing)
             await self.backplane.unfollow(slug)
         await self.refresh_presence(slug, room)
+
+    def call_at_wall_time(self, slug: str, when: datetime, callback: Callable[[], None]) -> None:
+        """Run ``callback`` at ``when`` while this process serves the room (one timer a room:
+        a later call replaces it; the timer goes when the room's last connection does)."""
+        room = self._rooms.get(slug)
+        if room is None:
+            return
+        at = when.timestamp()
+        if room.closing is not None and room.closing_at == at:
+            return
+        _cancel(room.closing)
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, (when - timezone.now()).total_seconds())
+        room.closing, room.closing_at = loop.call_later(delay, callback), at
+
+    def close_locally(self, slug: str, *, frame: str, close_code: int) -> None:
+        """Send every connection of the room in this process a last frame, then close it."""
+        room = self._rooms.get(slug)
+        if room is None:
+            return
+        for outbox in list(room.outboxes):
+            outbox.push(frame)
+            outbox.close_after_flush(close_code)
 
     def set_baseline(self, slug: str, last_seq: int) -> None:
         """Everything up to ``last_seq`` is in the database; deliver live from there on."""
@@ -230,9 +260,7 @@ class RoomHub:
             room.notify_all(payload[1:])
         elif payload.startswith(ROOM_CLOSE_EVENT):
             code_text, _, frame = payload[1:].partition("\n")
-            for outbox in list(room.outboxes):
-                outbox.push(frame)
-                outbox.close_after_flush(int(code_text))
+            self.close_locally(slug, frame=frame, close_code=int(code_text))
 
     def _on_control(self, payload: str) -> None:
         kind = payload[:1]

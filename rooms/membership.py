@@ -25,6 +25,7 @@ from rooms.identity import Identity
 from rooms.outbox import Outbox
 from rooms.protocol import ErrorCode, welcome_frame
 from rooms.scheduling.selectors import room_window_state
+from rooms.session_end import close_at_scheduled_end
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,7 @@ async def join_room(
         seated=is_session and not can_facilitate,
     )
     await hub.attach(slug, outbox)
+    close_at_scheduled_end(hub, slug, window.closes_at)
     try:
         circle = await seats.state_for_join(
             hub,

@@ -17,6 +17,7 @@ class WindowState:
 
     open: bool
     next_start: datetime | None = None
+    closes_at: datetime | None = None  # open: when the current meeting ends (None: it does not)
 
     @property
     def next_start_iso(self) -> str | None:
@@ -46,7 +47,7 @@ def window_state(
     next_start: datetime | None = None
     for start, end in occurrences:
         if start - opens_before <= now < end:
-            return ALWAYS_OPEN
+            return WindowState(open=True, closes_at=end)
         if start > now and (next_start is None or start < next_start):
             next_start = start
     return WindowState(open=False, next_start=next_start)

@@ -83,3 +83,30 @@ async def test_one_off_sessions_too(connect):
     session = await sync_to_async(create)()
     _, first = await connect(session.room.slug)
     assert first["type"] == "welcome"
+
+
+async def test_everyone_is_closed_out_when_the_meeting_reaches_its_scheduled_end(connect):
+    session = await _session_starting_in(timedelta(minutes=-60, seconds=3))  # ends in 2-3 s
+    client, first = await connect(session.room.slug)
+    assert first["type"] == "welcome"
+    ended = await client.receive_type("session_ended", timeout=8)
+    assert "scheduled end" in ended["detail"]
+    assert ended["resources_url"]
+    assert await client.closed() == CloseCode.ROOM_CLOSED
+    _, again = await connect(session.room.slug)
+    assert again["code"] == "room_closed"
+
+
+async def test_a_meeting_still_under_way_when_checked_waits_for_its_end(connect):
+    from rooms.hub import get_hub
+    from rooms.session_end import MARGIN, end_if_due
+
+    session = await _session_starting_in(timedelta(minutes=-30))
+    client, first = await connect(session.room.slug)
+    assert first["type"] == "welcome"
+    hub = await get_hub()
+    await end_if_due(hub, session.room.slug)  # as if a timer fired early
+    await client.send(type="ping")
+    assert (await client.receive_type("pong"))["type"] == "pong"
+    end = session.start + timedelta(minutes=60)
+    assert hub._rooms[session.room.slug].closing_at == (end + MARGIN).timestamp()

@@ -22,9 +22,9 @@ TEN = timedelta(minutes=10)
     ("now", "expected"),
     [
         (START - TEN - timedelta(seconds=1), WindowState(False, START)),
-        (START - TEN, WindowState(True)),
-        (START + timedelta(minutes=30), WindowState(True)),
-        (END - timedelta(microseconds=1), WindowState(True)),
+        (START - TEN, WindowState(True, closes_at=END)),
+        (START + timedelta(minutes=30), WindowState(True, closes_at=END)),
+        (END - timedelta(microseconds=1), WindowState(True, closes_at=END)),
         (END, WindowState(False, NEXT)),
         (NEXT + timedelta(hours=2), WindowState(False, None)),
     ],
