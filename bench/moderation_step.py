@@ -12,8 +12,8 @@ Three sets:
   negatives, so about half of these composites hold a crisis phrase the context rules must
   then rule out, the slow path;
 - ``labelled_corpus``: every message of tests/moderation/data/labelled.jsonl as written.
-Each message is reviewed once untimed first (warm caches, as in a running server; the
-TextView cache is then cleared so every timed call does the full work). The 1-minute load
+Each message is reviewed once untimed first (warm caches, as in a running server: words and
+chunks are canonicalised once per process). The 1-minute load
 average is printed too: on a shared 2-core machine other processes inflate every figure, and
 "median of fastest" (each message's fastest call, median over messages) shows the step's own
 cost.
@@ -30,7 +30,6 @@ from pathlib import Path
 
 from moderation.evaluation import load_examples
 from moderation.review import review
-from moderation.skeleton import view
 
 ORDINARY_200 = (
     Path(__file__).resolve().parent.parent / "tests" / "moderation" / "data" / "ordinary_200.jsonl"
@@ -62,7 +61,6 @@ def measure(messages: list[str], repeat: int) -> dict[str, float]:
     clock = time.perf_counter_ns
     for _ in range(repeat):
         for index, message in enumerate(messages):
-            view.cache_clear()
             start = clock()
             review(message)
             elapsed = (clock() - start) / 1000

@@ -103,8 +103,9 @@ def _profile_if_asked(server: Server) -> None:
         return
     out = Path(folder) / f"{server.kind}-{server.port}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
+    py_spy = str(Path(sys.executable).with_name("py-spy"))
     subprocess.Popen(
-        [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(server.pid), "--rate", "250", "--threads",
+        [py_spy, "record", "--pid", str(server.pid), "--rate", "250", "--threads",
          "--format", "raw", "--output", str(out), "--nonblocking"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip

@@ -3,8 +3,9 @@
 Owns: running the lexicons (lexicons/*.txt, compiled once on first import) over a message's
 TextView and keeping the matches that survive the context rules (context.py). A message's
 words are looked up once (AnchorIndex, set operations in C); a phrase's regex runs only when
-the message has a word from every required part of it, and a message with no word from any
-crisis or harassment phrase skips that work entirely.
+the message has a word from every required part of it, and the context rules run only for a
+phrase that matched. A plan named only as "it" (lexicons/crisis_self_plans.txt) counts as
+crisis_self unless the message names another plan (context.py).
 
 Must not: decide actions or wording for the author (review.py), touch storage, or do any I/O
 after the lexicons are loaded.
@@ -23,11 +24,12 @@ from moderation.skeleton import TextView, view
 __all__ = ["Classification", "classify", "classify_view", "warm_up"]
 
 _SELF = load_phrase_set("crisis_self.txt")
+_SELF_PLANS = load_phrase_set("crisis_self_plans.txt")
 _DANGER = load_phrase_set("crisis_danger.txt")
 _DANGER_RECENT = load_phrase_set("crisis_danger_recent.txt")
 _HARASSMENT = load_phrase_set("harassment.txt")
 _SLURS = load_phrase_set("slurs.txt")
-_TRIGGERS = (_SELF, _DANGER, _DANGER_RECENT, _HARASSMENT, _SLURS)
+_TRIGGERS = (_SELF, _SELF_PLANS, _DANGER, _DANGER_RECENT, _HARASSMENT, _SLURS)
 # All trigger phrases in one set: a message's candidates are found in one pass.
 _ALL = PhraseSet.merged("triggers", _TRIGGERS)
 _INDEX = AnchorIndex([_ALL, ALL_CUES])
@@ -40,43 +42,34 @@ class Classification(NamedTuple):
     pii_kinds: tuple[PiiKind, ...]
 
 
-def _matches(
-    candidates: dict[str, list[int]], name: str, context: MessageContext
-) -> list[tuple[int, int]]:
-    indexes = candidates.get(name)
-    if not indexes:
-        return []
-    return _ALL.run(indexes, context.canonical)
+Spans = dict[str, list[tuple[int, int]]]  # lexicon file -> sorted (start, end) of its matches
 
 
-def _crisis_self(
-    text_view: TextView, candidates: dict[str, list[int]], context: MessageContext
-) -> bool:
-    for start, end in _matches(candidates, "crisis_self.txt", context):
+def _crisis_self(text_view: TextView, spans: Spans, context: MessageContext) -> bool:
+    for start, end in spans.get("crisis_self.txt", ()):
         if context.self_harm_counts(start, end):
+            return True
+    for start, end in spans.get("crisis_self_plans.txt", ()):
+        if context.plan_counts(start, end):
             return True
     # Letter-spaced phrases ("k i l l m y s e l f") have no context to weigh: obfuscating a
     # crisis phrase is itself the signal.
     return bool(text_view.dense) and _SELF.dense_match(text_view)
 
 
-def _crisis_danger(
-    text_view: TextView, candidates: dict[str, list[int]], context: MessageContext
-) -> bool:
-    for start, end in _matches(candidates, "crisis_danger.txt", context):
+def _crisis_danger(text_view: TextView, spans: Spans, context: MessageContext) -> bool:
+    for start, end in spans.get("crisis_danger.txt", ()):
         if context.danger_counts(start, end, needs_recent=False):
             return True
-    for start, end in _matches(candidates, "crisis_danger_recent.txt", context):
+    for start, end in spans.get("crisis_danger_recent.txt", ()):
         if context.danger_counts(start, end, needs_recent=True):
             return True
     return bool(text_view.dense) and _DANGER.dense_match(text_view)
 
 
-def _harassment(
-    text_view: TextView, candidates: dict[str, list[int]], context: MessageContext
-) -> bool:
+def _harassment(text_view: TextView, spans: Spans, context: MessageContext) -> bool:
     for name in ("harassment.txt", "slurs.txt"):
-        for start, end in _matches(candidates, name, context):
+        for start, end in spans.get(name, ()):
             if context.harassment_counts(start, end):
                 return True
     if text_view.dense:
@@ -84,34 +77,49 @@ def _harassment(
     return False
 
 
+def _trigger_spans(indexes: list[int], canonical: str) -> Spans:
+    """Where the candidate phrases match, by lexicon file (most messages: nowhere)."""
+    found: dict[str, set[tuple[int, int]]] = {}
+    tags = _ALL.tags
+    for index in indexes:
+        regex = _ALL.regex(index)
+        if regex.search(canonical):  # usually not: then no match objects are made
+            spans = found.setdefault(tags[index], set())
+            for match in regex.finditer(canonical):
+                spans.add((match.start() + 1, match.end()))
+    return {name: sorted(spans) for name, spans in found.items()}
+
+
 def classify_view(text_view: TextView) -> Classification:
     labels: set[Label] = set()
     keys = _INDEX.keys(text_view.word_set)
     indexes = _ALL.candidates(keys)
-    if indexes or text_view.dense:
-        candidates: dict[str, list[int]] = {}
-        tags = _ALL.tags
-        for index in indexes:
-            candidates.setdefault(tags[index], []).append(index)
+    spans = _trigger_spans(indexes, text_view.canonical) if indexes else None
+    # Context rules run only for a phrase that matched (or letter-spaced text).
+    if spans or text_view.dense:
+        spans = spans or {}
         context = MessageContext(text_view, keys)
-        if _crisis_self(text_view, candidates, context):
+        if _crisis_self(text_view, spans, context):
             labels.add(Label.CRISIS_SELF)
-        if _crisis_danger(text_view, candidates, context):
+        if _crisis_danger(text_view, spans, context):
             labels.add(Label.CRISIS_DANGER)
-        if _harassment(text_view, candidates, context):
+        if _harassment(text_view, spans, context):
             labels.add(Label.HARASSMENT)
     pii_kinds = find_pii(text_view)
     if pii_kinds:
         labels.add(Label.PII)
-    return Classification(labels=frozenset(labels), pii_kinds=pii_kinds)
+    return Classification(frozenset(labels) if labels else _NO_LABELS, pii_kinds)
+
+
+_NO_LABELS: frozenset[Label] = frozenset()
 
 
 def warm_up() -> None:
     """Compile every lexicon regex now (they are otherwise compiled on first use)."""
-    from moderation.context import CUES
+    from moderation.context import ALL_CUES
     from moderation.pii import warm_up as warm_up_pii
 
-    for phrase_set in (_ALL, *_TRIGGERS, *CUES.values()):
+    for phrase_set in (_ALL, *_TRIGGERS, ALL_CUES):
         phrase_set.compile_all()
     warm_up_pii()
 

@@ -3,7 +3,9 @@
 Owns: the rules that keep a support room's everyday talk about abuse from reading as a crisis
 or an attack. Each rule looks at the clause around a match in the canonical text (a clause ends
 at a sentence end or at "but", "though", "however"...):
-- negation just before it ("I would never hurt myself", "please don't kill yourself");
+- negation just before it ("I would never hurt myself", "please don't kill yourself"), except
+  the writer's own negated verb before a danger phrase about someone else ("if I don't answer,
+  he'll hurt me");
 - who it is about ("he wants to die", "you want to die?" are not the writer's own crisis);
 - reported speech ("my therapist asked if I wanted to die", "he'd scream 'you're worthless'"),
   unless the writer answers yes;
@@ -11,10 +13,12 @@ at a sentence end or at "but", "though", "however"...):
   now ("tonight", "again", "just"), or a past tense when the message also says the writer is
   safe or better now ("...but that was before; I'm okay now");
 - hypotheticals and a vague future for danger ("unless he hurts me", "he'll find me one day");
-- idioms overlapping the match ("dying to see", "I'd kill for a coffee").
+- idioms overlapping the match ("dying to see", "I'd kill for a coffee");
+- for a plan named only as "it", another plan named in the message ("...to leave him").
 The cue phrases are data (lexicons/past.txt, recent.txt, recovery.txt, reported.txt,
-harassment_reported.txt, hypothetical.txt, future.txt, idioms.txt); the small closed word
-classes below (negators, pronouns) are grammar, not vocabulary, and live here.
+harassment_reported.txt, hypothetical.txt, future.txt, idioms.txt, other_plans.txt); the
+small closed word classes below (negators, pronouns) are grammar, not vocabulary, and live
+here.
 
 Must not: find the phrases themselves (classify.py does) or decide actions.
 """
@@ -88,6 +92,24 @@ def negated(before: str) -> bool:
     return False
 
 
+# The first word of a danger phrase that names someone else as the one acting ("he will...").
+_OTHER_SUBJECT_STARTS = frozenset({
+    "he", "she", "they", "him", "them", "someone", "somebody", "my", "his", "her", "their", "a",
+    "the"
+})  # fmt: skip
+
+
+def writer_negated(before: str) -> bool:
+    """The last negator before a match negates the writer's own verb: "if I don't (answer),
+    he will...", "I won't go back, he'll...". Then it says nothing about what another person
+    in the match does."""
+    tokens = _tokens(before)[-_NEGATION_WINDOW - 2 :]
+    for index in range(len(tokens) - 1, -1, -1):
+        if tokens[index] in _NEGATORS:
+            return not FIRST_PERSON.isdisjoint(tokens[max(0, index - 3) : index])
+    return False
+
+
 def nearest_subject(before: str) -> str | None:
     """ "self", "other" or None: the closest person word before a match, within its clause part."""
     tokens = _tokens(before)
@@ -110,6 +132,7 @@ CUE_FILES = (
     "harassment_reported.txt",
     "hypothetical.txt",
     "future.txt",
+    "other_plans.txt",
 )
 CUES: dict[str, PhraseSet] = {name: load_phrase_set(name) for name in CUE_FILES}
 # All cue phrases in one set, for the anchor index (each list is still matched on its own, and
@@ -145,21 +168,26 @@ class MessageContext:
     lexicon); those are then run only inside the clause in question.
     """
 
-    def __init__(self, text_view: TextView, keys: set[str]) -> None:
+    def __init__(self, text_view: TextView, keys: frozenset[str]) -> None:
         self.view = text_view
         self.keys = keys
         self.canonical = text_view.canonical
-        self._cue_cache: dict[str, list[int]] = {}
+        self._cues: dict[str, list[int]] | None = None
         # Computed on first use (plain attributes: functools.cached_property takes a lock).
         self._cuts_found: tuple[list[int], list[int]] | None = None
         self._recovery: bool | None = None
         self._said_yes: bool | None = None
+        self._other_plan: bool | None = None
 
     def _cue_candidates(self, name: str) -> list[int]:
-        indexes = self._cue_cache.get(name)
-        if indexes is None:
-            indexes = self._cue_cache[name] = CUES[name].candidates(self.keys)
-        return indexes
+        """The phrases of cue list <name> the message's words allow, as indexes of ALL_CUES
+        (found for every list at once, the first time any is needed)."""
+        if self._cues is None:
+            self._cues = {}
+            tags = ALL_CUES.tags
+            for index in ALL_CUES.candidates(self.keys):
+                self._cues.setdefault(tags[index], []).append(index)
+        return self._cues.get(name, [])
 
     def cue_spans(self, name: str, start: int, end: int) -> list[tuple[int, int]]:
         """Matches of the cue list lexicons/<name> inside canonical[start:end]."""
@@ -167,7 +195,7 @@ class MessageContext:
         if not indexes:
             return []
         # Two more characters let a cue ending in "$" see the ". " after the window.
-        return CUES[name].run(indexes, self.canonical, start, min(len(self.canonical), end + 2))
+        return ALL_CUES.run(indexes, self.canonical, start, min(len(self.canonical), end + 2))
 
     def cue_in(self, name: str, start: int, end: int) -> bool:
         """Whether a cue of lexicons/<name> lies within canonical[start:end]."""
@@ -203,6 +231,13 @@ class MessageContext:
         return self._recovery
 
     @property
+    def names_other_plan(self) -> bool:
+        """Whether the message names a plan other than suicide (lexicons/other_plans.txt)."""
+        if self._other_plan is None:
+            self._other_plan = bool(self.cue_spans("other_plans.txt", 0, len(self.canonical)))
+        return self._other_plan
+
+    @property
     def said_yes(self) -> bool:
         if self._said_yes is None:
             self._said_yes = _SAID_YES.search(self.canonical) is not None
@@ -236,6 +271,11 @@ class MessageContext:
             return False
         return not self._recent(clause)
 
+    def plan_counts(self, start: int, end: int) -> bool:
+        """Whether a crisis_self_plans match (a plan named only as "it") is the writer's crisis:
+        as self_harm_counts, and the message names no other plan ("...to leave him")."""
+        return not self.names_other_plan and self.self_harm_counts(start, end)
+
     def self_harm_counts(self, start: int, end: int) -> bool:
         """Whether a crisis_self match at canonical[start:end] is the writer's crisis now."""
         clause = self.clause(start, end)
@@ -256,7 +296,9 @@ class MessageContext:
     def danger_counts(self, start: int, end: int, *, needs_recent: bool) -> bool:
         """Whether a crisis_danger match is danger now (``needs_recent``: a past-tense one)."""
         clause = self.clause(start, end)
-        if negated(clause.before):
+        if negated(clause.before) and not (
+            clause.match.split(" ", 1)[0] in _OTHER_SUBJECT_STARTS and writer_negated(clause.before)
+        ):
             return False
         if needs_recent:
             if not self._recent(clause):

@@ -15,6 +15,7 @@ import re
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from functools import cache
 
 from moderation.datafiles import read_entries
@@ -44,38 +45,41 @@ class PhraseSet:
                     by_key[key].append(index)
         self.by_key = {key: tuple(indexes) for key, indexes in by_key.items()}
         self.unanchored = tuple(unanchored)  # phrases with no anchorable part run everywhere
+        # For candidates(): under each anchor key, its phrases with their other requirements.
+        self._checks = {
+            key: tuple((index, phrases[index].requirements[1:]) for index in indexes)
+            for key, indexes in self.by_key.items()
+        }
         # Compiled on first use: most phrases are candidates for few messages, and compiling
         # them all up front made importing the moderation step take seconds.
         self._regexes: list[re.Pattern[str] | None] = [None] * len(self.phrases)
-        self._rest = tuple(phrase.requirements[1:] for phrase in phrases)
         self._dense_source = alternation(
             [phrase.dense_regex for phrase in phrases if phrase.dense_regex]
         )
         self._dense: re.Pattern[str] | None = None
         self.keys = frozenset(self.by_key)
 
-    def candidates(self, keys: set[str]) -> list[int]:
-        """Phrases that can match text with these anchor keys (every required part present)."""
-        hit = self.keys.intersection(keys)
-        if not hit:
-            return list(self.unanchored)
-        by_key, rest = self.by_key, self._rest
-        if len(hit) == 1 and not self.unanchored:
-            indexes: Iterable[int] = by_key[next(iter(hit))]
-        else:
-            indexes = set(self.unanchored).union(*[by_key[key] for key in hit])
-        found = []
-        # A plain loop: this runs for every message, and generator-based all() costs more.
-        for index in indexes:
-            for required in rest[index]:
-                if required.isdisjoint(keys):
-                    break
-            else:
-                found.append(index)
-        return found
+    def candidates(self, keys: AbstractSet[str]) -> list[int]:
+        """Phrases that can match text with these anchor keys (every required part present).
+
+        ``keys`` may hold other words too (AnchorIndex.keys returns the message's words): a
+        word that no phrase requires changes no answer here.
+        """
+        found = list(self.unanchored)  # no requirement at all: a candidate everywhere
+        checks = self._checks
+        # Plain loops: this runs for every message, and generator-based all() costs more.
+        for key in self.keys.intersection(keys):
+            for index, others in checks[key]:
+                for required in others:
+                    if required.isdisjoint(keys):
+                        break
+                else:
+                    found.append(index)
+        # A phrase whose anchor holds two of the keys was found twice.
+        return found if len(found) < 2 else list(dict.fromkeys(found))
 
     def find(
-        self, canonical: str, keys: set[str], start: int = 0, end: int | None = None
+        self, canonical: str, keys: AbstractSet[str], start: int = 0, end: int | None = None
     ) -> list[tuple[int, int]]:
         """(start, end) of every match inside canonical[start:end]; start is the first letter.
 
@@ -88,15 +92,18 @@ class PhraseSet:
     ) -> list[tuple[int, int]]:
         """Matches of the given phrases (see ``find``), sorted and without duplicates."""
         found: set[tuple[int, int]] = set()
-        regexes = self._regexes
         stop = len(canonical) if end is None else end
         for index in indexes:
-            regex = regexes[index]
-            if regex is None:
-                regex = regexes[index] = re.compile(self.phrases[index].regex)
-            for match in regex.finditer(canonical, start, stop):
+            for match in self.regex(index).finditer(canonical, start, stop):
                 found.add((match.start() + 1, match.end()))
         return sorted(found)
+
+    def regex(self, index: int) -> re.Pattern[str]:
+        """The compiled regex of one phrase (compiled on first use)."""
+        regex = self._regexes[index]
+        if regex is None:
+            regex = self._regexes[index] = re.compile(self.phrases[index].regex)
+        return regex
 
     @classmethod
     def merged(cls, name: str, phrase_sets: Sequence[PhraseSet]) -> PhraseSet:
@@ -133,8 +140,6 @@ class AnchorIndex:
                 for required in phrase.requirements:
                     keys |= required
         # A word's key is the word itself; a word start's key is "p:" + the start.
-        # A plain set, so that "self._exact & words" is a set the caller can extend.
-        self._exact: set[str] = {key for key in keys if not key.startswith("p:")}
         self._prefixes = frozenset(key[2:] for key in keys if key.startswith("p:"))
         self._prefix_lengths = sorted({len(prefix) for prefix in self._prefixes})
         # Words seen so far: those starting with a lexicon prefix, with their keys, and the rest.
@@ -155,18 +160,22 @@ class AnchorIndex:
         else:
             self._unprefixed.add(word)
 
-    def keys(self, words: frozenset[str] | set[str]) -> set[str]:
-        """The anchor keys of a message's set of canonical words."""
-        # Set operations run in C: an ordinary message costs a few microseconds here.
-        found = self._exact & words
-        unknown = words - self._unprefixed
-        if unknown:
-            prefixed = self._prefixed
-            for word in unknown:
-                if word not in prefixed:
-                    self._learn(word)
-                found.update(prefixed.get(word, ()))
-        return found
+    def keys(self, words: frozenset[str]) -> frozenset[str]:
+        """The anchor keys of a message's set of canonical words, and its other words.
+
+        Every phrase requirement is a set of keys, so words that are not keys never change
+        whether one is met: returning them too saves intersecting with the key list.
+        """
+        unknown = words - self._unprefixed  # words with a word-start key, or not seen yet
+        if not unknown:
+            return words
+        prefixed = self._prefixed
+        extra: list[str] = []
+        for word in unknown:
+            if word not in prefixed:
+                self._learn(word)
+            extra.extend(prefixed.get(word, ()))
+        return words.union(extra) if extra else words
 
 
 def check_lexicon(name: str) -> list[str]:

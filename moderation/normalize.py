@@ -97,6 +97,9 @@ def collapse_whitespace(text: str) -> str:
 def normalize(text: str) -> str:
     """The message as it will be stored: see the module docstring for every rule."""
     if text.isascii():
+        # isprintable() is one C pass; it is false for any line break, tab or control character.
+        if text.isprintable():  # the usual message: only runs of spaces to tidy
+            return (_SPACES.sub(" ", text) if "  " in text else text).strip(" ")
         if "\r" in text or "\x0b" in text or "\x0c" in text:
             text = text.replace("\r\n", "\n").translate(_LINE_BREAKS)
         if _ASCII_CONTROL.search(text):

@@ -43,6 +43,21 @@ _COMMON = frozenset({
     "that", "this", "so", "just", "all", "get", "got", "go", "going", "want", "feel", "like",
     "with", "for", "if", "what", "when", ",", ":", "."
 })  # fmt: skip
+# The commonest of them: nearly every post holds one.
+_COMMONEST = frozenset({
+    "i", "me", "my", "you", "he", "it", "is", "am", "was", "be", "to", "the", "a", "and", "of",
+    "in", "do", "not", "that", "for", "have", ",", "."
+})  # fmt: skip
+# Words most support-room posts of a few sentences still hold one of (see _anchor_cost).
+_FREQUENT = frozenset({
+    "about", "after", "again", "any", "anymore", "back", "because", "being", "by", "did",
+    "does", "even", "ever", "every", "everything", "everyone", "ex", "from", "good", "help",
+    "here", "home", "house", "how", "kids", "know", "last", "leave", "left", "life", "made",
+    "make", "more", "much", "never", "new", "now", "nobody", "off", "one", "only", "out",
+    "over", "really", "said", "say", "see", "should", "someone", "still", "stop", "than",
+    "then", "there", "think", "thought", "through", "time", "today", "told", "tonight", "too",
+    "up", "we", "went", "where", "why", "work", "way"
+})  # fmt: skip
 
 
 def _trie(literals: Sequence[str]) -> str:
@@ -157,7 +172,10 @@ def _anchor_cost(keys: frozenset[str]) -> float:
         if key.startswith("p:"):
             chance = 0.05 if len(key) >= 6 else 0.3
         else:
-            chance = 0.5 if key in _COMMON else 0.02
+            if key in _COMMON:
+                chance = 0.7 if key in _COMMONEST else 0.4
+            else:
+                chance = 0.15 if key in _FREQUENT else 0.02
         absent *= 1.0 - chance
     return 1.0 - absent
 

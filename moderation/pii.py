@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 
 from moderation.datafiles import read_entries
-from moderation.pii_names import has_full_name
+from moderation.pii_names import NAME_WORDS, has_full_name
 from moderation.skeleton import TextView, canonical_words
 
 __all__ = ["PiiKind", "find_pii", "warm_up"]
@@ -95,8 +95,18 @@ def _is_safe_number(digits: str) -> bool:
     return any(digits.endswith(number) and len(number) >= 7 for number in safe)
 
 
-def _digits_phone(view: TextView) -> bool:
-    for match in _PHONE.finditer(view.body):
+# A standalone group of digits and the letters people type for them ("O77OO 9OO123"): the
+# letters become digits before phone numbers are looked for.
+_DIGITS_AND_LOOKALIKES = re.compile(r"(?<![A-Za-z])[\dOoIl]*\d[\dOoIl]*(?![A-Za-z])")
+_LOOKALIKE_DIGITS = str.maketrans("OoIl", "0011")
+
+
+def _with_lookalike_digits(body: str) -> str:
+    return _DIGITS_AND_LOOKALIKES.sub(lambda m: m.group(0).translate(_LOOKALIKE_DIGITS), body)
+
+
+def _digits_phone(body: str) -> bool:
+    for match in _PHONE.finditer(body):
         text = match.group(0)
         digits = re.sub(r"\D", "", text)
         if not 7 <= len(digits) <= 15:
@@ -108,10 +118,17 @@ def _digits_phone(view: TextView) -> bool:
     return False
 
 
+def _seven_number_words(lower: str) -> bool:
+    """At least seven number words in the text, which _SPOKEN_NUMBER needs to match (str.count
+    is a fast scan where the regex is slow; words inside other words count too)."""
+    return sum(map(lower.count, _NUMBER_WORDS)) >= 7
+
+
 def _spoken_phone(view: TextView) -> bool:
     # Seven spoken digits need at least a few number words; most messages have none or one.
-    if len(_NUMBER_WORDS & view.word_set) >= 2:
-        for match in _SPOKEN_NUMBER.finditer(view.lower):
+    lower = view.lower
+    if len(_NUMBER_WORDS & view.word_set) >= 2 and _seven_number_words(lower):
+        for match in _SPOKEN_NUMBER.finditer(lower):
             words = re.findall(r"[a-z]+", match.group(0))
             digits = sum(3 if w == "triple" else 2 if w == "double" else 1 for w in words)
             digits -= sum(1 for w in words if w in ("double", "triple"))
@@ -129,10 +146,27 @@ _TLD = r"(?:com|net|org|co|uk|io|me|edu|gov|info|de|fr|ca|au|ie|nz|us|biz|mail|e
 _SPELLED_EMAIL = re.compile(rf"[\w.+\-]{{2,}}{_AT}[\w\-]+(?:{_DOT}[\w\-]+)*{_DOT}{_TLD}\b")
 
 
-def _has_email(view: TextView) -> bool:
-    if "@" in view.body and _EMAIL.search(view.body):
-        return True
-    lower = view.lower
+# "k.morris at hotmail", "jane(at)gmail" with no ".com": an address at a known provider whose
+# name part looks like one (a digit, ".", "_" or "+"), or right after the word email.
+_PROVIDERS = frozenset({"gmail", "googlemail", "hotmail", "outlook", "yahoo", "ymail", "icloud",
+                        "aol", "protonmail", "proton", "btinternet"})  # fmt: skip
+_AT_PROVIDER = re.compile(
+    rf"([\w.+\-]{{2,}}){_AT}(?:{'|'.join(sorted(_PROVIDERS, key=len, reverse=True))})\b"
+)
+_EMAIL_INTRO = re.compile(r"\b(?:e-?mail|mail)\b(?:\s+\S+){0,3}\s*$")
+
+
+def _email_at_provider(lower: str) -> bool:
+    for match in _AT_PROVIDER.finditer(lower):
+        name = match.group(1)
+        if any(char in name for char in "0123456789._+") or _EMAIL_INTRO.search(
+            lower, 0, match.start()
+        ):
+            return True
+    return False
+
+
+def _spelled_email(lower: str) -> bool:
     if "dot" in lower or "(at)" in lower or "[at]" in lower or "{at}" in lower:
         for match in _SPELLED_EMAIL.finditer(lower):
             text = match.group(0)
@@ -179,13 +213,43 @@ _PLATFORM = _platform_pattern()
 _PLATFORM_WORDS = frozenset(
     canonical_words(entry)[0] for _, entry in read_entries("pii_platforms.txt")
 )
-# Run on canonical text, so "sn@p" is "snap" and "its" is "it is"; the value is the next token.
+# "my snap's x" has the word "snaps" (short names are left out: "wa" + "s" is "was").
+_PLATFORM_PLURALS = {word + "s": word for word in _PLATFORM_WORDS if len(word) >= 4}
+# A message needs one of these words for a platform username to be found.
+_PLATFORM_GATE = _PLATFORM_WORDS | frozenset(_PLATFORM_PLURALS)
+
+
+def _platform_then_username() -> dict[str, list[re.Pattern[str]]]:
+    """For each platform word, regexes for its name right before a username-like word: "snap
+    lilbee_22", "ig - hannah.heals", "tiktok: nora99". They run on the lower-case text, where
+    the username is as typed; it must start with a letter and hold a digit, "_" or an inner
+    ".", which ordinary words and times do not; the name must start a word (the caller checks
+    the character before it). One regex per name, starting with the name so that the regex
+    engine finds it quickly; only the names a message has are looked for.
+    """
+    regexes: dict[str, list[re.Pattern[str]]] = {}
+    for _, entry in read_entries("pii_platforms.txt"):
+        name = r"\s*".join(re.escape(part) for part in entry.lower().split())
+        regexes.setdefault(canonical_words(entry)[0], []).append(
+            re.compile(
+                rf"{name}(?:['\u2019]s)?\s*[:=>\-\u2013\u2014]*\s*@?"
+                r"([a-z][a-z0-9_.]*(?:[0-9_]|\.[a-z0-9])[a-z0-9_.]*)(?![\w@])"
+            )
+        )
+    return regexes
+
+
+_PLATFORM_THEN_USERNAME = _platform_then_username()
+
+# Run on canonical text, so "sn@p" is "snap" and "it's" is "it is" ("its", which is also a
+# word, is listed); the value is the next token. "my snap's x" is "my snaps x".
 _PLATFORM_HANDLE = re.compile(
     rf"(?<!\S)(?:(?:my|his|her|their|our) (?:{_PLATFORM}) (?:(?:handle|name|username|user name"
-    rf"|account|id|tag|page|profile|@) )?(?:is|=|:|it is) (?:: )?"
+    rf"|account|id|tag|page|profile|@) )?(?:is|=|:|it is|its) (?:: )?"
+    rf"|(?:my|his|her|their|our) (?:{_PLATFORM})s "
     rf"|(?:add|follow|find|message|msg|dm|text|contact|reach|hit|search) me (?:up )?(?:on|at|via"
-    rf"|through|@) (?:{_PLATFORM}) (?:(?:[:,\-=]|at|on|is|it is|as|@|under) )*"
-    rf"|(?:^ |[.,:] )(?:{_PLATFORM}) (?:handle |name |username |id )?(?:[:=]|it is) (?:: )?"
+    rf"|through|@) (?:{_PLATFORM}) (?:(?:[:,\-=]|at|on|is|it is|its|as|@|under) )*"
+    rf"|(?:^ |[.,:] )(?:{_PLATFORM}) (?:handle |name |username |id )?(?:[:=]|it is|its) (?:: )?"
     rf"|(?<!\S)(?:snap|snapchat|insta|instagram|ig|kik|discord|telegram|whatsapp|dm|message) me "
     rf"(?:(?:on|at|@|:) )*)"
     rf"@?([^\s.,:]+) "
@@ -212,10 +276,17 @@ def _has_handle(view: TextView) -> bool:
             return True
     if "#" in body and _DISCORD_TAG.search(body):
         return True
-    if not _PLATFORM_WORDS.isdisjoint(view.word_set):
+    platforms = _PLATFORM_GATE & view.word_set
+    if platforms:
         for match in _PLATFORM_HANDLE.finditer(view.canonical):
             if _handle_value(match.group(1)):
                 return True
+        for word in platforms:
+            for regex in _PLATFORM_THEN_USERNAME[_PLATFORM_PLURALS.get(word, word)]:
+                for match in regex.finditer(view.lower):
+                    before = view.lower[match.start() - 1] if match.start() else " "
+                    if not (before.isalnum() or before in "_@.") and _handle_value(match.group(1)):
+                        return True
     return False
 
 
@@ -248,7 +319,17 @@ _POSTCODE_WORDS = frozenset({"postcode", "post", "postal", "zip", "zipcode", "ad
 _SUFFIX_WORDS = frozenset(suffix.split()[0] for suffix in _SUFFIXES)
 
 
+# "my address is flat 4, 22 Kingsway": an address named as one, with a house number, even when
+# the street's name is not a known street type.
+_ADDRESS_GIVEN = re.compile(
+    r"\b(?:my|our|his|her|their|the) (?:home |new |current |old )?address(?: is|:| is:)\s*"
+    r"(?:(?:flat|apartment|apt|unit|room|no\.?|number)\s*\w{1,4},?\s*)?\d{1,5}[a-z]?\b"
+)
+
+
 def _has_address(view: TextView) -> bool:
+    if "address" in view.word_set and _ADDRESS_GIVEN.search(view.lower):
+        return True
     if _SUFFIX_WORDS.isdisjoint(view.word_set):
         return False
     return _STREET.search(view.lower) is not None
@@ -289,32 +370,57 @@ def warm_up() -> None:
     _pseudonym_mentions()
 
 
+# Every word that some detector needs before it can find anything: one set intersection per
+# message tells which of those detectors can be skipped (most of them, usually).
+_GATE_WORDS = _NUMBER_WORDS | _PLATFORM_GATE | _POSTCODE_WORDS | _PROVIDERS | NAME_WORDS
+# A character without which most detectors find nothing: a digit (phone numbers, addresses,
+# postcodes), "@" or "#" (emails, handles), "/" (links). One scan of a character class, the
+# fastest regex there is; most messages have none of them.
+_MARKS = re.compile(r"[0-9@#/]")
+
+
 def find_pii(view: TextView) -> tuple[PiiKind, ...]:
     """The kinds of personal detail in the message, in PiiKind order (empty: none)."""
-    # Every detector is gated by something cheap (a character, a word in the set, the digit
-    # runs found once here), because each full regex scan costs microseconds and most
-    # messages contain no personal detail.
+    # Every detector is gated by something cheap (a mark, a word in the set, the digit runs
+    # found once here), because each full regex scan costs microseconds and most messages
+    # contain no personal detail. Each gate is a condition its detector checks too (or needs
+    # in order to find anything), so skipping a detector cannot change the answer.
     body = view.body
+    gate_words = _GATE_WORDS & view.word_set
+    marked = _MARKS.search(body) is not None
     # Ten substring tests (memchr in C) beat one regex scan for "has a digit".
-    has_digit = any(digit in body for digit in "0123456789")
+    has_digit = marked and any(digit in body for digit in "0123456789")
     runs = [match.span() for match in _DIGIT_RUN.finditer(body)] if has_digit else []
-    digits = sum(end - start for start, end in runs)
     found = []
-    if (digits >= 7 and _digits_phone(view)) or _spoken_phone(view):
+    phone_text, digits = body, 0
+    if has_digit:  # letters typed for digits count as digits here: "O77OO 9OO123"
+        phone_text = _with_lookalike_digits(body)
+        digits = sum(map(len, _DIGIT_RUN.findall(phone_text)))
+    if (digits >= 7 and _digits_phone(phone_text)) or (
+        len(_NUMBER_WORDS & gate_words) >= 2 and _spoken_phone(view)
+    ):
         found.append(PiiKind.PHONE)
-    if _has_email(view):
+    lower = view.lower
+    if (
+        (marked and "@" in body and _EMAIL.search(body))
+        or _spelled_email(lower)
+        or (not _PROVIDERS.isdisjoint(gate_words) and _email_at_provider(lower))
+    ):
         found.append(PiiKind.EMAIL)
     if runs and _has_address(view):
         found.append(PiiKind.ADDRESS)
     postcode_possible = runs and (
-        _postcode_shaped(body, runs) or not _POSTCODE_WORDS.isdisjoint(view.word_set)
+        _postcode_shaped(body, runs) or not _POSTCODE_WORDS.isdisjoint(gate_words)
     )
     if postcode_possible and _has_postcode(view):
         found.append(PiiKind.POSTCODE)
-    if _has_handle(view):
+    handle_possible = (marked and ("@" in body or "#" in body)) or not _PLATFORM_GATE.isdisjoint(
+        gate_words
+    )
+    if handle_possible and _has_handle(view):
         found.append(PiiKind.HANDLE)
-    if _has_link(view):
+    if marked and "/" in body and _has_link(view):
         found.append(PiiKind.LINK)
-    if has_full_name(view):
+    if not NAME_WORDS.isdisjoint(gate_words) and has_full_name(view):
         found.append(PiiKind.NAME)
     return tuple(found)

@@ -49,7 +49,7 @@ def _clean_once(text: str) -> str:
 
 def sanitize(text: str) -> str:
     """Plain text with every tag and comment removed; see the module docstring."""
-    if not _MARKUP_START.search(text):
+    if "<" not in text or not _MARKUP_START.search(text):  # "in" is a fast C scan
         return text
     for _ in range(_MAX_PASSES):
         cleaned = _clean_once(text)

@@ -7,7 +7,8 @@ Owns: turning a stored body into a TextView, once per message:
   censoring stars resolved against lexicons/censored.txt ("b*tch"); stretched letters
   respelled to the lexicon word they stretch ("diiiie" -> "die", "kiiilll" -> "kill", while
   "of" stays "of": see ``respell``); contractions and chat spellings expanded
-  (lexicons/contractions.txt: "don't" -> "do not", "gonnnna" -> "going to", "u" -> "you").
+  (lexicons/contractions.txt: "don't" -> "do not", "gonnnna" -> "going to", "u" -> "you"),
+  and the "is" of "'s" made "has" before a past participle ("he's been" -> "he has been").
   Words are joined by single spaces, with a space before the first; "," and ":" stay as
   their own tokens; a sentence end (. ! ? ; or a line break) becomes "."; the text always
   ends with " . ".
@@ -15,6 +16,9 @@ Owns: turning a stored body into a TextView, once per message:
   letter collapsed ("k i l l m y s e l f" -> "kilmyself"), for matching phrases written
   without spaces (phrases.py collapses its dense patterns the same way).
 Lexicon phrases go through ``canonical_words`` so they are compared in the same form.
+Each whitespace-separated chunk is canonicalised once per process and cached; ``view`` joins
+the cached texts of a message's chunks in one pass when no letter-spaced run is possible, and
+``slow_view`` (the chunk-by-chunk build, also the reference the tests compare with) otherwise.
 
 Must not: decide anything, or be used for what is stored (the body keeps what people typed).
 """
@@ -23,8 +27,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 from moderation.datafiles import LEXICON_DIR, read_entries, read_mapping
 
@@ -256,6 +259,13 @@ class _Chunk(NamedTuple):
 
 
 _CHUNK_CACHE: dict[str, _Chunk] = {}
+# For view()'s fast path, the canonical text of every chunk in _CHUNK_CACHE except dense ones
+# ("k.i.l.l"): its words, each followed by a space ("don't" -> "do not "), or by a tab when
+# the chunk is a single letter ("i" -> "i\t") that may belong to a letter-spaced run.
+_CHUNK_TEXT: dict[str, str] = {}
+# Three single-letter chunks in a row, as _CHUNK_TEXT writes them (a letter gives one or more
+# words, so a run of three gives three tab-ended words in a row).
+_LETTER_RUN = re.compile(r"\t[^\t ]+\t[^\t ]+\t")
 _SPACED_CHUNK = re.compile(rf"{_SINGLE}(?:[.\-*_]{_SINGLE}){{2,}}[.!?,;:]*")
 _LEET_SINGLES = frozenset("$@!|")
 
@@ -279,7 +289,11 @@ def _chunk(chunk: str) -> _Chunk:
     result = _Chunk(chunk_words, dense, letter, dense is not None or letter is not None, chunk)
     if len(_CHUNK_CACHE) >= _TOKEN_CACHE_LIMIT:
         _CHUNK_CACHE.clear()
+        _CHUNK_TEXT.clear()
     _CHUNK_CACHE[chunk] = result
+    if dense is None:
+        end = " " if letter is None else "\t"
+        _CHUNK_TEXT[chunk] = "".join(word + end for word in chunk_words)
     return result
 
 
@@ -306,48 +320,83 @@ def _spaced_run(chunks: list[_Chunk], words: list[str], dense: list[str]) -> Non
             words.extend(chunk.words)
 
 
-@lru_cache(maxsize=512)
 def view(body: str) -> TextView:
-    """The TextView of a normalised, sanitised body (cached: review and watched share it)."""
+    """The TextView of a normalised, sanitised body (review() passes it on to watched words).
+
+    Not cached: review() builds one per message, and a cache's bookkeeping cost more than
+    it saved.
+    """
     lower = body.lower()
     chunks = (lower if lower.isascii() else _fold_lower(lower)).split()
-    found = list(map(_CHUNK_CACHE.get, chunks))
-    if all(found):  # all(), not "None in": that would compare every tuple with None
-        hits = cast(list[_Chunk], found)
-    else:  # a chunk not seen before
-        hits = [hit or _chunk(chunk) for hit, chunk in zip(found, chunks, strict=True)]
+    try:
+        text = "".join(map(_CHUNK_TEXT.__getitem__, chunks))
+    except KeyError:  # a chunk not seen before, or a dense one ("k.i.l.l")
+        return slow_view(body)
+    if "\t" in text:
+        if _LETTER_RUN.search(text):  # three single letters in a row: maybe "k i l l"
+            return slow_view(body)
+        text = text.replace("\t", " ")
+    # No chunk can join others, so the text is every chunk's words in order, exactly what
+    # slow_view's loop builds (tests/moderation/test_fast_paths.py checks).
+    canonical = _has_for_is(" " + text)
+    if not canonical.endswith(" . "):
+        canonical += ". "
+    return TextView(body, lower, canonical, frozenset(canonical.split()), ())
+
+
+def slow_view(body: str) -> TextView:
+    """The TextView built chunk by chunk, joining letter-spaced runs (view() without its
+    shortcut for text that has none, and without its cache)."""
+    lower = body.lower()
+    chunks = (lower if lower.isascii() else _fold_lower(lower)).split()
+    hits = [_CHUNK_CACHE.get(chunk) or _chunk(chunk) for chunk in chunks]
     words: list[str] = []
     extend = words.extend
     dense: list[str] = []
     run: list[_Chunk] = []
-    # The loop is the hot path of every message: plain chunks only extend the word list.
-    # (Indexes instead of attribute names: measurably faster in this loop.)
     for hit in hits:
-        if not hit[3]:  # not special
+        if not hit.special:
             if run:
                 if len(run) < 3:  # "i", "a": one or two letters never spell anything
                     for letter in run:
-                        extend(letter[0])
+                        extend(letter.words)
                 else:
                     _spaced_run(run, words, dense)
                 run = []
-            extend(hit[0])
-        elif hit[2] is not None:  # one letter
+            extend(hit.words)
+        elif hit.letter is not None:
             run.append(hit)
         else:
             if run:
                 _spaced_run(run, words, dense)
                 run = []
-            extend(hit[0])
-            dense.append(hit[1] or "")
+            extend(hit.words)
+            dense.append(hit.dense or "")
     if run:
         _spaced_run(run, words, dense)
+    return _text_view(body, lower, words, dense)
+
+
+def _text_view(body: str, lower: str, words: list[str], dense: list[str]) -> TextView:
     if not words or words[-1] != ".":
         words.append(".")
-    return TextView(
-        body=body,
-        lower=lower,
-        canonical=" " + " ".join(words) + " ",
-        word_set=frozenset(words),
-        dense=tuple(dense),
-    )
+    canonical = _has_for_is(" " + " ".join(words) + " ")
+    return TextView(body, lower, canonical, frozenset(canonical.split()), tuple(dense))
+
+
+# "'s" stands for "is" or "has", and contractions.txt can give only one ("he's" -> "he is").
+# Before a past participle that only "has" takes, "is" becomes "has": "he's been following
+# me", "he's got a knife", "she's found my address" read as the lexicons write them.
+_IS_BEFORE_PARTICIPLE = re.compile(
+    r" is (?=(?:(?:just|already|now|finally|again|only|literally|actually|even|also) )?"
+    r"(?:been|got|gotten|had|found|taken|tracked|traced|followed|stalked|threatened|sent|left"
+    r"|broken|smashed|locked|kicked|punched|strangled|choked|pushed|grabbed|hacked|told|said"
+    r"|started|turned|shown|showed|come|gone|done|put|hidden|moved|changed|slashed|keyed|hacked"
+    r"|posted|shared) )"
+)
+
+
+def _has_for_is(canonical: str) -> str:
+    if " is " not in canonical:  # a fast scan; most messages have "is" but no participle
+        return canonical
+    return _IS_BEFORE_PARTICIPLE.sub(" has ", canonical)

@@ -137,6 +137,23 @@ def test_crisis_self_positive(text: str) -> None:
     assert S in labels(text)
 
 
+# A plan named only as "it" counts when the message names no other plan (other_plans.txt).
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the plan is to do it this weekend while he has the kids", True),
+        ("i know exactly how im going to do it now", True),
+        ("i've written letters to both my boys", True),
+        ("planning to do it while he's at work, the refuge has a room for us", False),
+        ("my plan is to do it on Monday, then tell the police everything", False),
+        ("getting my affairs in order for the divorce is exhausting", False),
+        ("I wrote letters to the court and to my MP", False),
+    ],
+)
+def test_plans_named_only_as_it(text: str, expected: bool) -> None:
+    assert (S in labels(text)) is expected
+
+
 @pytest.mark.parametrize("text", SELF_NEGATIVE)
 def test_crisis_self_negative(text: str) -> None:
     assert S not in labels(text)
@@ -182,6 +199,28 @@ DANGER_NEGATIVE = [
 @pytest.mark.parametrize("text", DANGER_POSITIVE)
 def test_crisis_danger_positive(text: str) -> None:
     assert D in labels(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "'s" before a past participle is "has": "he's been", "he's got", "she's found".
+        "he's been following me",
+        "he's got a knife",
+        "she's found my new address",
+        # The writer's own negation before a threat about someone else is not a denial.
+        "if I don't answer he'll come round and hurt me",
+        "if I don't go back he will kill me",
+    ],
+)
+def test_danger_phrasings_the_skeleton_and_negation_rules_handle(text: str) -> None:
+    assert D in labels(text)
+
+
+def test_has_for_is_only_before_a_participle() -> None:
+    assert view("he's been following me").canonical == " he has been following me . "
+    assert view("he's outside").canonical == " he is outside . "
+    assert view("it's been ok").canonical == " it has been ok . "
 
 
 @pytest.mark.parametrize("text", DANGER_NEGATIVE)

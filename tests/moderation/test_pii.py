@@ -52,6 +52,19 @@ def kinds(text: str) -> set[PiiKind]:
         ("his full name is peter o'neill", PiiKind.NAME),
         ("my surname is Wojcik", PiiKind.NAME),
         ("look him up, Gary Lineker", PiiKind.NAME),
+        # Formats from the second round: digits typed as letters, providers without a domain,
+        # a platform name right before a username, names introduced after them.
+        ("text me on O77OO 9OO123", PiiKind.PHONE),
+        ("my mail is j.harper88 at yahoo", PiiKind.EMAIL),
+        ("my email is janedoe at gmail", PiiKind.EMAIL),
+        ("add me on snap its lilbee_22", PiiKind.HANDLE),
+        ("snap lilbee_22", PiiKind.HANDLE),
+        ("my snap's lilbee22", PiiKind.HANDLE),
+        ("ig - hannah.heals_", PiiKind.HANDLE),
+        ("my address is flat 4, 22 Kingsway, Cardiff", PiiKind.ADDRESS),
+        ("Mark Ellison is my ex, he works at the council", PiiKind.NAME),
+        ("the guy who did this is Craig Dunmore from Sheffield", PiiKind.NAME),
+        ("last name: brown", PiiKind.NAME),
     ],
 )
 def test_pii_positive(text: str, kind: PiiKind) -> None:
@@ -96,6 +109,15 @@ def test_pii_positive(text: str, kind: PiiKind) -> None:
         "I'm Really Tired Today",
         "page 42 of the book",
         "email me?",
+        "I was there when it happened",
+        "I can't handle this anymore",
+        "I am at gmail's help page again",
+        "she works at yahoo in London",
+        "is 2fa on ig worth setting up?",
+        "my tiktok is great for distraction",
+        "Jane Austen is my comfort read",
+        "Happy Friday from London everyone",
+        "I have 2 kids and 1 dog and live 10 miles out",
     ],
 )
 def test_pii_negative(text: str) -> None:
