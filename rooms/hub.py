@@ -144,7 +144,12 @@ class RoomHub:
         _cancel(room.closing)
         loop = asyncio.get_running_loop()
         delay = max(0.0, (when - timezone.now()).total_seconds())
-        room.closing, room.closing_at = loop.call_later(delay, callback), at
+
+        def fire() -> None:
+            room.closing, room.closing_at = None, None  # spent: the callback may set another
+            callback()
+
+        room.closing, room.closing_at = loop.call_later(delay, fire), at
 
     def close_locally(self, slug: str, *, frame: str, close_code: int) -> None:
         """Send every connection of the room in this process a last frame, then close it."""

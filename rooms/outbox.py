@@ -81,13 +81,14 @@ class Outbox:
         self._writer: asyncio.Task[None] | None = None
         self._close_code: int | None = None
         self._close_sent = False
+        self._gone = False  # a write failed: the connection cannot be written to any more
         self._welcomed = False
 
     # --- producers (synchronous: called from the hub's fan-out and the consumer) ---------------
 
     def push(self, frame: str | Frame) -> None:
         """Send a frame to this connection alone (welcome, ack, error, presence)."""
-        if self._close_code is not None:
+        if self._close_code is not None or self._gone:
             return
         if isinstance(frame, str):
             frame = Frame(frame)
@@ -168,7 +169,7 @@ class Outbox:
         return len(self._queue)
 
     def _start_writer(self) -> None:
-        if self._writer is None and not self._close_sent:
+        if self._writer is None and not self._close_sent and not self._gone:
             self._writer = asyncio.get_running_loop().create_task(self._write_queued())
 
     async def _write_queued(self) -> None:
@@ -184,7 +185,11 @@ class Outbox:
             if self._close_code is not None:
                 self._close_sent = True
                 await self._close(self._close_code)
-        except Exception:
-            logger.exception("writing to a websocket failed")
+        except Exception as error:
+            # The connection is gone (or going): nothing more can reach it, so stop queueing
+            # for it rather than start a writer, and log a trace, for every later frame.
+            self._queue.clear()
+            self._gone = True
+            logger.info("stopped writing to a websocket: %s", type(error).__name__)
         finally:
             self._writer = None

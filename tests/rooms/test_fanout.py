@@ -12,7 +12,7 @@ from moderation.decision import Action, Decision
 from rooms.hub import get_hub
 from rooms.identity import new_identity
 from rooms.membership import Member
-from rooms.outbox import Outbox
+from rooms.outbox import Frame, Outbox
 from rooms.protocol import CloseCode
 from rooms.selectors import frame_of
 from rooms.services import store_message
@@ -157,3 +157,29 @@ async def test_a_connection_that_falls_behind_is_told_and_closed_not_silently_dr
     assert closed == [CloseCode.TOO_SLOW]
     assert json.loads(sent[-1])["code"] == "too_slow"
     assert len(sent) <= 6
+
+
+async def test_an_outbox_whose_connection_has_gone_stops_writing_to_it(caplog):
+    attempts: list[str] = []
+
+    async def send(text: str) -> None:
+        attempts.append(text)
+        raise ConnectionError("the socket has gone")
+
+    async def close(code: int) -> None:
+        raise AssertionError("not closed")
+
+    outbox = Outbox(send=send, close=close, identity_key="me", limit=10)
+    outbox.start_after(0)
+    outbox.go_live()
+    outbox.push("first")
+    outbox.push("second")
+    await asyncio.sleep(0.01)
+    outbox.push("third")
+    outbox.offer(1, "someone", Frame("live"))
+    await asyncio.sleep(0.01)
+    assert attempts == ["first"]
+    assert outbox._writer is None and outbox.pending == 0
+    assert [record.levelname for record in caplog.records if "websocket" in record.message] == [
+        "INFO"
+    ]
