@@ -19,6 +19,7 @@ REMOVAL_EVENT = "r"
 CIRCLE_EVENT = "s"  # a facilitated room's new state (rooms.circle)
 NOTICE_EVENT = "n"  # a frame for every connection of the room (reaction counts)
 ROOM_CLOSE_EVENT = "c"  # a last frame for every connection of the room, then a close
+WINDOW_EVENT = "w"  # a session's meetings changed: its rooms read their window again
 # Control events
 BLOCK_EVENT = "b"
 UNBLOCK_EVENT = "u"
@@ -126,3 +127,9 @@ def publish_room_notice(*, room: str, frame: str) -> None:
 def publish_room_close(*, room: str, frame: str, close_code: int) -> None:
     """Send ``frame`` to every connection of the room on every process, then close them all."""
     publish_from_sync(room=room, payload=f"{ROOM_CLOSE_EVENT}{close_code}\n{frame}")
+
+
+def publish_window_changed(*, room: str) -> None:
+    """A session room's meetings were moved, shortened or cancelled: every process serving the
+    room reads its window again now (rooms.session_end) instead of at the end it had."""
+    publish_from_sync(room=room, payload=WINDOW_EVENT)

@@ -39,6 +39,7 @@ from rooms.events import (
     REMOVAL_EVENT,
     ROOM_CLOSE_EVENT,
     UNBLOCK_EVENT,
+    WINDOW_EVENT,
     CircleSnapshot,
     decode_circle_event,
     encode_message_event,
@@ -66,6 +67,7 @@ class LocalRoom:
     presence_flush: asyncio.TimerHandle | None = None
     closing: asyncio.TimerHandle | None = None  # a session room's scheduled end (rooms.session_end)
     closing_at: float | None = None
+    closing_fire: Callable[[], None] | None = None
 
     def offer(self, seq: int, author_key: str, frame: Frame) -> None:
         for outbox in self.outboxes:
@@ -146,10 +148,20 @@ class RoomHub:
         delay = max(0.0, (when - timezone.now()).total_seconds())
 
         def fire() -> None:
-            room.closing, room.closing_at = None, None  # spent: the callback may set another
+            # Spent: the callback may set another timer.
+            room.closing, room.closing_at, room.closing_fire = None, None, None
             callback()
 
         room.closing, room.closing_at = loop.call_later(delay, fire), at
+        room.closing_fire = fire
+
+    @staticmethod
+    def _fire_timer_now(room: LocalRoom) -> None:
+        """Run the room's timer now, if it has one (what it waits for has changed)."""
+        fire = room.closing_fire
+        if fire is not None:
+            _cancel(room.closing)
+            fire()
 
     def close_locally(self, slug: str, *, frame: str, close_code: int) -> None:
         """Send every connection of the room in this process a last frame, then close it."""
@@ -263,6 +275,8 @@ class RoomHub:
                 room.notify_all(snapshot.frame)
         elif payload.startswith(NOTICE_EVENT):
             room.notify_all(payload[1:])
+        elif payload.startswith(WINDOW_EVENT):
+            self._fire_timer_now(room)
         elif payload.startswith(ROOM_CLOSE_EVENT):
             code_text, _, frame = payload[1:].partition("\n")
             self.close_locally(slug, frame=frame, close_code=int(code_text))

@@ -14,6 +14,7 @@ the session from the room resets it.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from datetime import datetime, timedelta
 
@@ -45,7 +46,11 @@ def close_at_scheduled_end(hub: RoomHub, slug: str, closes_at: datetime | None) 
 
 
 def _check_soon(hub: RoomHub, slug: str) -> None:
-    task = asyncio.get_running_loop().create_task(end_if_due(hub, slug))
+    # A fresh context: a window event published from a request thread (the in-process backplane)
+    # must not hand the check that thread's asgiref state, which would refuse the database call.
+    task = asyncio.get_running_loop().create_task(
+        end_if_due(hub, slug), context=contextvars.Context()
+    )
     _pending.add(task)
     task.add_done_callback(_pending.discard)
 

@@ -110,3 +110,27 @@ async def test_a_meeting_still_under_way_when_checked_waits_for_its_end(connect)
     assert (await client.receive_type("pong"))["type"] == "pong"
     end = session.start + timedelta(minutes=60)
     assert hub._rooms[session.room.slug].closing_at == (end + MARGIN).timestamp()
+
+
+@pytest.mark.parametrize("change", ["cancel_occurrence", "shorten", "cancel_session"])
+async def test_a_meeting_changed_while_under_way_closes_its_room_at_once(connect, change):
+    from rooms.scheduling import services
+    from rooms.scheduling.selectors import occurrence_key
+
+    session = await _session_starting_in(timedelta(minutes=-30))
+    client, first = await connect(session.room.slug)
+    assert first["type"] == "welcome"
+
+    def make_the_change() -> None:
+        key = occurrence_key(session.start)
+        if change == "cancel_occurrence":
+            services.occurrence_cancel(session=session, key=key)
+        elif change == "shorten":  # now 20 minutes long: it ended 10 minutes ago
+            services.session_update(session=session, duration_minutes=20)
+        else:
+            services.session_cancel(session=session)
+
+    await sync_to_async(make_the_change)()
+    ended = await client.receive_type("session_ended", timeout=5)
+    assert "scheduled end" in ended["detail"]
+    assert await client.closed() == CloseCode.ROOM_CLOSED

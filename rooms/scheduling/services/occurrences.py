@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from rooms.events import publish_window_changed
 from rooms.scheduling import selectors
 from rooms.scheduling.errors import ErrorCode, NotFound, SchedulingError
 from rooms.scheduling.models import RSVP, GroupSession, Occurrence
@@ -196,10 +197,17 @@ def _locked_occurrence(
 
 
 def _touch(session: GroupSession, now: datetime) -> None:
-    """A change calendars must pick up: bump the session's iCalendar SEQUENCE."""
+    """A change calendars and open rooms must pick up: bump the session's iCalendar SEQUENCE,
+    and have the session's room read its window again once this commits."""
     session.sequence += 1
     session.updated_at = now
     session.save(update_fields=["sequence", "updated_at"])
+    announce_window_change(session)
+
+
+def announce_window_change(session: GroupSession) -> None:
+    slug = session.room.slug
+    transaction.on_commit(lambda: publish_window_changed(room=slug))
 
 
 def promote(row: Occurrence, session: GroupSession, now: datetime) -> int:

@@ -21,7 +21,7 @@ from rooms.scheduling import selectors
 from rooms.scheduling.errors import ErrorCode, InvalidInput, SchedulingError
 from rooms.scheduling.models import FACILITATORS_GROUP, RSVP, GroupSession, Occurrence
 from rooms.scheduling.recurrence import Recurrence
-from rooms.scheduling.services.occurrences import promote
+from rooms.scheduling.services.occurrences import announce_window_change, promote
 from rooms.scheduling.services.timing import check_capacity, schedule_from, timing_fields
 
 if TYPE_CHECKING:
@@ -108,6 +108,7 @@ def session_update(
         timing = (start, time_zone, duration_minutes, end, recurrence, rrule)
         if any(value is not None for value in timing):
             _retime(session, start, time_zone, duration_minutes, end, recurrence, rrule, now=now)
+            announce_window_change(session)
         if capacity is not None:
             check_capacity(capacity)
             session.capacity = capacity
@@ -190,6 +191,7 @@ def session_cancel(*, session: GroupSession, now: datetime | None = None) -> Gro
         session.updated_at = now
         session.save(update_fields=["status", "sequence", "updated_at"])
         Room.objects.filter(pk=session.room_id).update(is_open=False)
+        announce_window_change(session)
     return session
 
 
