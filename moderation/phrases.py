@@ -50,13 +50,13 @@ _COMMONEST = frozenset({
 })  # fmt: skip
 # Words most support-room posts of a few sentences still hold one of (see _anchor_cost).
 _FREQUENT = frozenset({
-    "about", "after", "again", "any", "anymore", "back", "because", "being", "by", "did",
-    "does", "even", "ever", "every", "everything", "everyone", "ex", "from", "good", "help",
-    "here", "home", "house", "how", "kids", "know", "last", "leave", "left", "life", "made",
-    "make", "more", "much", "never", "new", "now", "nobody", "off", "one", "only", "out",
-    "over", "really", "said", "say", "see", "should", "someone", "still", "stop", "than",
-    "then", "there", "think", "thought", "through", "time", "today", "told", "tonight", "too",
-    "up", "we", "went", "where", "why", "work", "way"
+    "about", "after", "again", "any", "anymore", "asked", "back", "because", "being", "but", "by",
+    "car", "did", "does", "even", "ever", "every", "everyone", "everything", "ex", "found", "from",
+    "good", "help", "here", "home", "house", "how", "kids", "know", "last", "leave", "left",
+    "life", "made", "make", "more", "much", "never", "new", "nobody", "now", "off", "one", "only",
+    "our", "out", "over", "really", "said", "same", "say", "see", "should", "someone", "still",
+    "stop", "tell", "than", "then", "there", "think", "thought", "through", "time", "today",
+    "told", "tonight", "too", "up", "way", "we", "went", "where", "why", "work"
 })  # fmt: skip
 
 

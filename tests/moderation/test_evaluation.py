@@ -4,8 +4,9 @@ data/labelled.jsonl holds peer-support messages written for this purpose. 143 of
 ("split": "holdout") were written before any lexicon existed and kept out of tuning until
 they had been run once; that holdout has since been studied (its misses were fixed in
 general ways), so it is no longer blind. The second round of work added its own examples to
-"dev", so the old holdout's share fell from 32% to 16%. The blind holdout is now
-data/holdout_2.jsonl (written by someone else, "split": "holdout2"), tested below.
+"dev", so the old holdout's share fell from 32% to 16% (15% after the third round).
+data/holdout_2.jsonl (written blind by someone else, "split": "holdout2") was run once blind
+and is now spent too: a tuning set with regression checks below.
 `python -m moderation.evaluation` prints the full table (docs/moderation.md has the figures).
 """
 
@@ -76,39 +77,37 @@ def test_long_ordinary_posts_are_not_crises() -> None:
     assert len(flagged) <= 0.03 * len(texts), flagged
 
 
-# --- the blind holdout (data/holdout_2.jsonl) ----------------------------------------------------
-# Written by someone other than the lexicons' author, who never saw it while tuning. These bars
-# were set before it was first run: what a phrase-list classifier should still manage on
-# wording it was not written for. They are looser than the issue's targets above, which hold on
-# the team's own set, and tighter than a collapse.
+# --- holdout2 (data/holdout_2.jsonl), spent: now a tuning set --------------------------------
+# Written blind by someone other than the lexicons' author and run once, blind: crisis recall
+# 0.654 (53 of 81), below the 0.80 bar set before that run (recorded in docs/moderation.md).
+# The third round then studied its misses and added general phrases for their families, so it
+# no longer measures generalisation; these are regression checks on a tuning set, with bars
+# left below the tuned figures. The next blind figure comes from holdout_3.jsonl, which the
+# lead evaluates; no test here reads it.
 
 
 @pytest.fixture(scope="module")
-def blind() -> Report:
+def holdout2() -> Report:
     if not HOLDOUT2_PATH.exists():
-        pytest.skip("tests/moderation/data/holdout_2.jsonl is not there yet")
+        pytest.skip("tests/moderation/data/holdout_2.jsonl is not there")
     examples = load_examples(HOLDOUT2_PATH, default_split="holdout2")
     assert examples
     return evaluate(examples, split="all")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Below the bar on its first (blind) run: crisis recall 0.654 (53 of 81). Recorded in "
-    "docs/moderation.md; the misses are not tuned away. Remove this mark once it passes.",
-)
-def test_blind_holdout_crisis_recall(blind: Report) -> None:
-    assert blind.crisis.recall >= 0.80, blind.errors
+def test_holdout2_crisis_recall(holdout2: Report) -> None:
+    """A tuning set since its one blind run (0.654): this only guards against regressions."""
+    assert holdout2.crisis.recall >= 0.90, holdout2.errors
 
 
-def test_blind_holdout_ordinary_messages_are_rarely_flagged_as_crisis(blind: Report) -> None:
-    assert blind.ordinary_crisis_rate <= 0.05, blind.errors
+def test_holdout2_ordinary_messages_are_rarely_flagged_as_crisis(holdout2: Report) -> None:
+    assert holdout2.ordinary_crisis_rate <= 0.03, holdout2.errors
 
 
-def test_blind_holdout_pii_recall(blind: Report) -> None:
-    assert blind.score("pii").recall >= 0.80, blind.errors
+def test_holdout2_pii_recall(holdout2: Report) -> None:
+    assert holdout2.score("pii").recall >= 0.80, holdout2.errors
 
 
-def test_blind_holdout_harassment_does_not_collapse(blind: Report) -> None:
-    score = blind.score("harassment")
-    assert score.recall >= 0.6 and score.precision >= 0.6, blind.errors
+def test_holdout2_harassment_does_not_collapse(holdout2: Report) -> None:
+    score = holdout2.score("harassment")
+    assert score.recall >= 0.6 and score.precision >= 0.6, holdout2.errors
