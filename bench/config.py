@@ -51,6 +51,7 @@ class Config:
 
     # 5. two processes
     two_size: int = 500
+    two_repeats: int = 3  # pairs of runs (one process, two), alternating
 
     # passes over the moderation corpus (python -m bench.moderation_step --repeat)
     moderation_repeat: int = 20
@@ -94,6 +95,7 @@ QUICK = replace(
     churn_seconds=1.5,
     churn_lifetime=0.5,
     two_size=40,
+    two_repeats=1,
     moderation_repeat=2,
 )
 

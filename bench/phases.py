@@ -47,7 +47,8 @@ class Context:
 
 def pool_size(config: Config) -> int:
     """How many Hearth rooms a run of this configuration takes (with room to spare)."""
-    return sum(config.repeats_for(size) for size in config.sizes) + config.many_rooms + 10
+    rooms = sum(config.repeats_for(size) for size in config.sizes) + config.many_rooms
+    return rooms + 2 * config.two_repeats + 10
 
 
 @contextlib.asynccontextmanager

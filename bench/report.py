@@ -233,7 +233,10 @@ def _other_tables(results: Results) -> str:
                 f"- Hearth on {count} process{'es' if count > 1 else ''}: "
                 f"{num(dig(data, 'saturation', 'deliveries_per_s'))} deliveries/s at saturation "
                 f"(servers {pct(dig(data, 'saturation', 'server_core_share'))} of a core in all, "
-                f"generator {pct(dig(data, 'saturation', 'generator_core_share'))})."
+                f"generator {pct(dig(data, 'saturation', 'generator_core_share'))}, "
+                f"{num(dig(data, 'saturation', 'server_cpu_us_per_delivery'), 1)} µs of server "
+                f"CPU a delivery; the median of runs at "
+                f"{', '.join(num(rate) for rate in data.get('saturation_runs', []))})."
             )
     if "speedup" in two:
         notes.append(f"- two processes vs one: {num(two.get('speedup'), 2)}x.")
