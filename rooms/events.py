@@ -20,6 +20,7 @@ CIRCLE_EVENT = "s"  # a facilitated room's new state (rooms.circle)
 NOTICE_EVENT = "n"  # a frame for every connection of the room (reaction counts)
 ROOM_CLOSE_EVENT = "c"  # a last frame for every connection of the room, then a close
 WINDOW_EVENT = "w"  # a session's meetings changed: its rooms read their window again
+SEAT_CHECK_EVENT = "k"  # a seat was marked empty: a process still holding that identity says so
 # Control events
 BLOCK_EVENT = "b"
 UNBLOCK_EVENT = "u"
@@ -29,6 +30,15 @@ ALL_ROOMS = "*"
 
 def encode_message_event(*, seq: int, author_key: str, frame: str) -> str:
     return f"{MESSAGE_EVENT}{seq} {author_key}\n{frame}"
+
+
+def encode_seat_check_event(*, room_id: int, identity_key: str) -> str:
+    return f"{SEAT_CHECK_EVENT}{room_id} {identity_key}"
+
+
+def decode_seat_check_event(payload: str) -> tuple[int, str]:
+    room_id, _, identity_key = payload[1:].partition(" ")
+    return int(room_id), identity_key
 
 
 def encode_presence_event(*, version: int, total: int) -> str:

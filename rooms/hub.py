@@ -38,10 +38,12 @@ from rooms.events import (
     PRESENCE_EVENT,
     REMOVAL_EVENT,
     ROOM_CLOSE_EVENT,
+    SEAT_CHECK_EVENT,
     UNBLOCK_EVENT,
     WINDOW_EVENT,
     CircleSnapshot,
     decode_circle_event,
+    decode_seat_check_event,
     encode_message_event,
     encode_presence_event,
 )
@@ -277,6 +279,13 @@ class RoomHub:
             room.notify_all(payload[1:])
         elif payload.startswith(WINDOW_EVENT):
             self._fire_timer_now(room)
+        elif payload.startswith(SEAT_CHECK_EVENT):
+            room_id, identity_key = decode_seat_check_event(payload)
+            if identity_key in room.identities:
+                # Imported here: the circle is built on the hub, not the hub on the circle.
+                from rooms.circle.seats import keep_seat
+
+                keep_seat(room_id=room_id, identity_key=identity_key)
         elif payload.startswith(ROOM_CLOSE_EVENT):
             code_text, _, frame = payload[1:].partition("\n")
             self.close_locally(slug, frame=frame, close_code=int(code_text))

@@ -3,26 +3,30 @@
 Joining reads the room's state (and refuses newcomers to a locked room), seats participants of
 session rooms, and leaving starts the grace period after which an absent person's turn is skipped.
 The timer lives in the process that saw the disconnect; the skip itself is a service and holds
-across processes (it checks the seat in the database).
+across processes (it checks the seat in the database). A person can be connected through two
+processes: the one that saw a connection close marks the seat empty and asks the room, and a
+process still holding that identity marks it taken again, long before the grace runs out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from django.conf import settings
 
 from rooms.circle import selectors, services
 from rooms.db import in_db
 from rooms.errors import RoomError
-from rooms.events import CircleSnapshot
+from rooms.events import CircleSnapshot, encode_seat_check_event
 from rooms.hub import RoomHub, get_hub
 from rooms.protocol import ErrorCode
 
 logger = logging.getLogger(__name__)
 
-_skips: set[asyncio.Task[bool]] = set()
+_seat_tasks: set[asyncio.Task[object]] = set()
 
 
 async def state_for_join(
@@ -66,22 +70,38 @@ async def leave_seat(*, room_id: int, slug: str, identity_key: str) -> None:
     asyncio.get_running_loop().call_later(
         settings.HEARTH_CIRCLE_GRACE_SECONDS, _start_skip, room_id, slug, identity_key
     )
+    try:
+        await hub.backplane.publish(
+            slug, encode_seat_check_event(room_id=room_id, identity_key=identity_key)
+        )
+    except Exception:
+        logger.warning("could not ask other processes whether a participant is still here")
+
+
+def keep_seat(*, room_id: int, identity_key: str) -> None:
+    """Another process marked this identity's seat empty, but it is still connected here."""
+    _track(in_db(services.seat_still_taken)(room_id=room_id, identity_key=identity_key))
 
 
 def _start_skip(room_id: int, slug: str, identity_key: str) -> None:
-    task = asyncio.get_running_loop().create_task(
+    _track(
         in_db(services.skip_if_still_away)(
             room_id=room_id, room_slug=slug, identity_key=identity_key
         )
     )
-    _skips.add(task)
+
+
+def _track(work: Coroutine[Any, Any, object]) -> None:
+    """Run seat bookkeeping in the background; keep a reference until it is done."""
+    task = asyncio.get_running_loop().create_task(work)
+    _seat_tasks.add(task)
     task.add_done_callback(_finished)
 
 
-def _finished(task: asyncio.Task[bool]) -> None:
-    _skips.discard(task)
+def _finished(task: asyncio.Task[object]) -> None:
+    _seat_tasks.discard(task)
     if not task.cancelled() and task.exception() is not None:
-        logger.warning("a turn could not be skipped after the grace period: %r", task.exception())
+        logger.warning("a seat could not be updated: %r", task.exception())
 
 
 async def check_turn(

@@ -86,6 +86,13 @@ def seat_leave(*, room_id: int, identity_key: str) -> None:
     )
 
 
+def seat_still_taken(*, room_id: int, identity_key: str) -> None:
+    """The participant is still connected through another process: the seat is not empty."""
+    CircleSeat.objects.filter(room_id=room_id, identity_key=identity_key).update(
+        connected=True, left_at=None
+    )
+
+
 def skip_if_still_away(*, room_id: int, room_slug: str, identity_key: str) -> bool:
     """After the grace period: skip the turn of someone who has not come back. True if skipped."""
     with transaction.atomic():

@@ -7,6 +7,7 @@ round; then the facilitator ends the session and the room closes for everyone.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
@@ -173,3 +174,28 @@ async def test_a_whole_facilitated_session_on_two_processes(two_servers):
         "circle.set_segment",
         "circle.end_session",
     ]
+
+
+async def test_a_turn_is_kept_while_the_person_is_still_connected_through_another_process(
+    two_servers,
+):
+    first, second = two_servers
+    session, facilitator = await sync_to_async(make_session_room)()
+    slug = session.room.slug
+    host, _ = await join(first.ws, slug, cookie=await sync_to_async(login_cookie)(facilitator))
+    a_here, welcome = await join(first.ws, slug)
+    a_there, _ = await join(second.ws, slug, identity=a_here.identity, cookie=a_here.cookie)
+    b, welcome_b = await join(first.ws, slug)
+    alias_a, alias_b = welcome["alias"], welcome_b["alias"]
+    await command(host, type="facilitate", action="start_round", order="arrival")
+    await state_where(b, lambda s: s["segment"] == "round" and s["turn"] == alias_a)
+
+    await a_there.close()  # one of a's two connections closes on their turn
+    await asyncio.sleep(0.5 + 1.5)  # the grace (0.5 s) and then some
+    assert (await a_here.say("I'm still here, on my other tab."))["type"] == "ack"
+    assert not any(f["type"] == "room_state" and f["turn"] == alias_b for f in b.frames)
+
+    await a_here.close()  # now a has gone: skipped after the grace
+    await state_where(b, lambda s: s["turn"] == alias_b, timeout=15)
+    for peer in (host, b):
+        await peer.close()
