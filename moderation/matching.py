@@ -45,9 +45,15 @@ class PhraseSet:
                     by_key[key].append(index)
         self.by_key = {key: tuple(indexes) for key, indexes in by_key.items()}
         self.unanchored = tuple(unanchored)  # phrases with no anchorable part run everywhere
-        # For candidates(): under each anchor key, its phrases with their other requirements.
+        # For candidates(): under each anchor key, its phrases with their second requirement
+        # (None when there is none) and the rest. Most checks fail at the second one, so it
+        # is tested on its own, without entering a loop.
         self._checks = {
-            key: tuple((index, phrases[index].requirements[1:]) for index in indexes)
+            key: tuple(
+                (index, requirements[1] if len(requirements) > 1 else None, requirements[2:])
+                for index in indexes
+                for requirements in (phrases[index].requirements,)
+            )
             for key, indexes in self.by_key.items()
         }
         # Compiled on first use: most phrases are candidates for few messages, and compiling
@@ -69,7 +75,9 @@ class PhraseSet:
         checks = self._checks
         # Plain loops: this runs for every message, and generator-based all() costs more.
         for key in self.keys.intersection(keys):
-            for index, others in checks[key]:
+            for index, second, others in checks[key]:
+                if second is not None and second.isdisjoint(keys):
+                    continue
                 for required in others:
                     if required.isdisjoint(keys):
                         break

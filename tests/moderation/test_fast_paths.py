@@ -257,3 +257,30 @@ def test_decisions_do_not_depend_on_the_shortcuts_on_the_corpus() -> None:
 @given(_chatty)
 def test_decisions_do_not_depend_on_the_shortcuts(text: str) -> None:
     assert review(text) == _review_without_shortcuts([text])[0]
+
+
+def _assert_pii_without_marks_or_gate_words_is_spelled_email_only(text: str) -> None:
+    text_view = view(_body(text))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pii_module, "_MARKS", _AlwaysFound())  # never takes the early return
+        expected = pii_module.find_pii(text_view)
+    assert pii_module.find_pii(text_view) == expected
+
+
+def test_pii_early_return_changes_nothing_on_the_corpus() -> None:
+    for text in TEXTS:
+        _assert_pii_without_marks_or_gate_words_is_spelled_email_only(text)
+
+
+@settings(max_examples=60)
+@given(
+    st.one_of(
+        _chatty,
+        st.lists(
+            st.sampled_from([*_words, "dot", "com", "at", "(at)", "gmail", "jane", "uk"]),
+            max_size=12,
+        ).map(" ".join),
+    )
+)
+def test_pii_early_return_changes_nothing(text: str) -> None:
+    _assert_pii_without_marks_or_gate_words_is_spelled_email_only(text)
