@@ -257,19 +257,32 @@ class MessageContext:
     def _recent(self, clause: Clause) -> bool:
         return self.cue_in("recent.txt", clause.start, clause.end)
 
+    def _recent_outside_match(self, clause: Clause) -> bool:
+        """A sign of now in the clause that is not a word of the match itself: "again" in
+        "he'd say I'd never see the kids again" does not make a retold threat current."""
+        match_start, match_end = clause.match_start, clause.match_start + len(clause.match)
+        return any(
+            e <= clause.end + 1 and not (match_start - 1 <= s and e <= match_end + 1)
+            for s, e in self.cue_spans("recent.txt", clause.start, clause.end)
+        )
+
     def _before(self, name: str, clause: Clause) -> bool:
         return self.cue_in(name, clause.start, clause.match_start)
 
-    def _told_as_past(self, clause: Clause, weak_past: frozenset[str]) -> bool:
+    def _told_as_past(
+        self, clause: Clause, weak_past: frozenset[str], *, own_words_are_now: bool = True
+    ) -> bool:
         """A distant past, or a past tense in a message that says things are better now;
-        either way with no sign of now in the clause. (The order saves work: the cheap
-        word check and the likeliest cue come first.)"""
+        either way with no sign of now in the clause (for danger, outside the match: its own
+        "again" or "just" is part of the threat, not a time). (The order saves work: the
+        cheap word check and the likeliest cue come first.)"""
+        recent = self._recent if own_words_are_now else self._recent_outside_match
         if self.cue_in("past.txt", clause.start, clause.end):
-            return not self._recent(clause)
+            return not recent(clause)
         nearby = _tokens(clause.before)[-3:] + _tokens(clause.match)[:3]
         if weak_past.isdisjoint(nearby) or not self.recovery:
             return False
-        return not self._recent(clause)
+        return not recent(clause)
 
     def plan_counts(self, start: int, end: int) -> bool:
         """Whether a crisis_self_plans match (a plan named only as "it") is the writer's crisis:
@@ -303,7 +316,7 @@ class MessageContext:
         if needs_recent:
             if not self._recent(clause):
                 return False
-        elif self._told_as_past(clause, _WEAK_PAST_DANGER):
+        elif self._told_as_past(clause, _WEAK_PAST_DANGER, own_words_are_now=False):
             return False
         if self._before("hypothetical.txt", clause):
             return False

@@ -3,11 +3,13 @@
 Owns: loading the labelled sets, computing precision and recall per label and the crisis
 figures the tests hold the step to, and printing them as a markdown table:
 
-    .venv/bin/python -m moderation.evaluation [--split dev|holdout|holdout2|all|each] [--errors]
-        [PATH ...]
+    .venv/bin/python -m moderation.evaluation
+        [--split dev|holdout|holdout2|holdout3|holdout4|all|each] [--errors] [PATH ...]
 
-With no PATH it reads labelled.jsonl (splits "dev" and "holdout") and, when it exists, the
-blind holdout_2.jsonl (split "holdout2"); "each" (the default) prints all, then every split.
+With no PATH it reads labelled.jsonl (splits "dev" and "holdout") and, when they exist,
+holdout_2.jsonl and holdout_3.jsonl (splits "holdout2", "holdout3"; both spent, tuning sets
+now); "each" (the default) prints all, then every split. A file named holdout_N.jsonl given as
+PATH gets the split "holdoutN" (the blind holdout_4.jsonl is run by the lead, by PATH).
 
 Must not: change what review() decides, or be imported by the message path.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +33,10 @@ DEFAULT_PATH = (
 )
 # Written blind, by someone other than the lexicons' author, after the first holdout was spent.
 HOLDOUT2_PATH = DEFAULT_PATH.parent / "holdout_2.jsonl"
-SPLITS = ("dev", "holdout", "holdout2")
+# Written blind by another author during the third round; run once blind, spent since.
+HOLDOUT3_PATH = DEFAULT_PATH.parent / "holdout_3.jsonl"
+SPLITS = ("dev", "holdout", "holdout2", "holdout3", "holdout4")
+_HOLDOUT_FILE = re.compile(r"holdout_(\d+)\.jsonl")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +151,13 @@ def markdown(reports: Sequence[Report]) -> str:
 
 
 def default_paths() -> list[Path]:
-    return [DEFAULT_PATH] + ([HOLDOUT2_PATH] if HOLDOUT2_PATH.exists() else [])
+    return [DEFAULT_PATH] + [path for path in (HOLDOUT2_PATH, HOLDOUT3_PATH) if path.exists()]
+
+
+def default_split(path: Path) -> str:
+    """ "holdoutN" for a file named holdout_N.jsonl, else "dev"."""
+    found = _HOLDOUT_FILE.fullmatch(path.name)
+    return f"holdout{found.group(1)}" if found else "dev"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -157,11 +169,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     examples = [
         example
         for path in args.paths or default_paths()
-        for example in load_examples(
-            path, default_split="holdout2" if path.name == HOLDOUT2_PATH.name else "dev"
-        )
+        for example in load_examples(path, default_split=default_split(path))
     ]
-    present = [split for split in SPLITS if any(e.split == split for e in examples)]
+    known = (*SPLITS, *sorted({e.split for e in examples} - set(SPLITS)))
+    present = [split for split in known if any(e.split == split for e in examples)]
     splits = ("all", *present) if args.split == "each" else (args.split,)
     reports = [evaluate(examples, split=split) for split in splits]
     print(markdown(reports))

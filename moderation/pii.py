@@ -52,10 +52,12 @@ _PHONE = re.compile(r"(?<![\w+/.])(?:\+|00)?\s?\(?\d(?:[ .\-()]{0,3}\d){6,16}(?!
 _YEAR_LIST = re.compile(r"(?:(?:19|20)\d\d[\s.\-]*)+")
 _NUMBER_WORDS = frozenset({
     "zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-    "double", "triple"
+    "double", "triple", "hundred"
 })  # fmt: skip
+# "nine hundred" is three digits: "hundred" stands for "00" inside a spoken number.
 _SPOKEN_NUMBER = re.compile(
-    r"(?:\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple)\b[\s,.\-]*){7,}"
+    r"(?:\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple|hundred)\b"
+    r"[\s,.\-]*){7,}"
 )
 
 
@@ -130,7 +132,9 @@ def _spoken_phone(view: TextView) -> bool:
     if len(_NUMBER_WORDS & view.word_set) >= 2 and _seven_number_words(lower):
         for match in _SPOKEN_NUMBER.finditer(lower):
             words = re.findall(r"[a-z]+", match.group(0))
-            digits = sum(3 if w == "triple" else 2 if w == "double" else 1 for w in words)
+            digits = sum(
+                3 if w == "triple" else 2 if w in ("double", "hundred") else 1 for w in words
+            )
             digits -= sum(1 for w in words if w in ("double", "triple"))
             if digits >= 7:
                 return True
@@ -219,6 +223,14 @@ _PLATFORM_PLURALS = {word + "s": word for word in _PLATFORM_WORDS if len(word) >
 _PLATFORM_GATE = _PLATFORM_WORDS | frozenset(_PLATFORM_PLURALS)
 
 
+# "sn@pchat", "1nsta": the platform's name as typed, with the usual look-alike characters.
+_LEET_NAME = {"a": "[a@4]", "e": "[e3]", "i": "[i1!]", "o": "[o0]", "s": "[s5$]", "t": "[t7]"}
+
+
+def _leet_name(part: str) -> str:
+    return "".join(_LEET_NAME.get(char, re.escape(char)) for char in part)
+
+
 def _platform_then_username() -> dict[str, list[re.Pattern[str]]]:
     """For each platform word, regexes for its name right before a username-like word: "snap
     lilbee_22", "ig - hannah.heals", "tiktok: nora99". They run on the lower-case text, where
@@ -229,10 +241,10 @@ def _platform_then_username() -> dict[str, list[re.Pattern[str]]]:
     """
     regexes: dict[str, list[re.Pattern[str]]] = {}
     for _, entry in read_entries("pii_platforms.txt"):
-        name = r"\s*".join(re.escape(part) for part in entry.lower().split())
+        name = r"\s*".join(_leet_name(part) for part in entry.lower().split())
         regexes.setdefault(canonical_words(entry)[0], []).append(
             re.compile(
-                rf"{name}(?:['\u2019]s)?\s*[:=>\-\u2013\u2014]*\s*@?"
+                rf"{name}(?:['\u2019]s)?(?:\s+is)?\s*[:=>\-\u2013\u2014]*\s*@?"
                 r"([a-z][a-z0-9_.]*(?:[0-9_]|\.[a-z0-9])[a-z0-9_.]*)(?![\w@])"
             )
         )
