@@ -229,3 +229,14 @@ def test_staff_may_cancel_any_occurrence_but_not_a_past_one():
     past_key = (past.start - timedelta(days=30)).strftime("%Y%m%dT%H%M%SZ")
     response = post(staff, f"/api/v1/sessions/{past.pk}/occurrences/{past_key}/cancel/")
     assert response.status_code == 409 and response.json()["code"] == "occurrence_over"
+
+
+def test_a_start_given_to_the_microsecond_keeps_every_occurrence_reachable_by_its_key():
+    start = days_ahead(2, at=time(19, 0, 30, 123456))
+    session = make_session(count=2, start=start)
+    assert session.start == start.replace(microsecond=0)
+    for occurrence in listing()["results"]:
+        url = f"/api/v1/sessions/{session.pk}/occurrences/{occurrence['key']}/"
+        response = client_for().get(url)
+        assert response.status_code == 200, response.json()
+        assert response.json()["start"] == occurrence["start"]

@@ -45,7 +45,9 @@ def schedule_from(
         raise InvalidInput.one("time_zone", error.message) from None
     errors: dict[str, list[str]] = {}
     try:
-        local_start = resolve_start(start, zone)
+        # Occurrence keys (and iCalendar's RECURRENCE-ID) count whole seconds: a start with a
+        # fraction would give occurrences no key could name again.
+        local_start = resolve_start(start.replace(microsecond=0), zone)
     except RecurrenceError as error:
         raise InvalidInput.one("start", error.message) from None
     if must_be_future and local_start <= now:
