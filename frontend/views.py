@@ -24,6 +24,7 @@ from moderation import resources
 from moderation.api.permissions import is_moderator
 from rooms import selectors
 from rooms.backplane import presence_counts
+from rooms.circle.permissions import can_facilitate
 from rooms.identity import ensure_identity
 from rooms.models import Room
 
@@ -61,9 +62,21 @@ def lobby(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def room(request: HttpRequest, slug: str) -> HttpResponse:
-    """One room: guidelines, the message list and the composer; the script does the rest."""
+    """One room: guidelines, the message list and the composer; the script does the rest.
+
+    The facilitator's tools are rendered only for someone the websocket will also let facilitate
+    (the same ``can_facilitate``, from the same session cookie); it still refuses anyone else's
+    commands with ``forbidden``, so the panel is only a convenience, never the check.
+    """
     room = get_object_or_404(Room, slug=slug)
-    return _page(request, "room.html", room=room, max_body_chars=settings.HEARTH_MAX_BODY_CHARS)
+    return _page(
+        request,
+        "room.html",
+        room=room,
+        max_body_chars=settings.HEARTH_MAX_BODY_CHARS,
+        can_facilitate=can_facilitate(request.user, room.slug),
+        is_session=room.kind == Room.Kind.SESSION,
+    )
 
 
 @require_GET

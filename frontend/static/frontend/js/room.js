@@ -1,10 +1,12 @@
 // The room page: guidelines, the message list, the composer, the per-message and per-person
 // menus, and what only this person sees (crisis resources, held messages, moderators' notices).
-// The connection itself is room-socket.js. User text goes into the page as text only.
+// The connection itself is room-socket.js; facilitated sessions are round.js (what everyone sees)
+// and facilitate.js (the facilitator's tools). User text goes into the page as text only.
 
 import { RoomSocket } from "./room-socket.js";
 import { announce, clockTime, el } from "./dom.js";
 import { renderResources } from "./resources-view.js";
+import { attachFacilitator } from "./facilitate.js";
 import { attachCircle } from "./round.js";
 import * as storage from "./storage.js";
 
@@ -44,6 +46,8 @@ const pendingItems = new Map(); // client_id -> <li> shown as "Sending…"
 const ackedItems = new Map(); // seq -> pending <li> acked before its message arrived
 let replayUntil = 0;
 let busyTimer = null;
+let sessionEnded = false;
+const errorTakers = []; // round.js and facilitate.js show the answers to their own frames
 
 const CONNECTION_TEXT = {
   connecting: "Connecting…",
@@ -543,6 +547,7 @@ socket.addEventListener("send-error", ({ detail }) => {
 });
 
 socket.addEventListener("error", ({ detail }) => {
+  if (errorTakers.some((takes) => takes(detail))) return;
   if ("seq" in detail) {
     const note = ui.list.querySelector(`[data-report-status="${detail.seq}"]`);
     if (note) note.textContent = detail.detail;
@@ -599,9 +604,16 @@ socket.addEventListener("message_removed", ({ detail }) => {
 
 socket.addEventListener("notice", ({ detail }) => showNotice(detail));
 
+socket.addEventListener("session_ended", () => {
+  sessionEnded = true;
+});
+
 socket.addEventListener("fatal", ({ detail }) => {
+  const why = sessionEnded
+    ? "This session has ended."
+    : detail.detail || "This room cannot be joined right now.";
   ui.alert.replaceChildren(
-    document.createTextNode(`${detail.detail || "This room cannot be joined right now."} `),
+    document.createTextNode(`${why} `),
     el("a", { href: "/" }, "Back to the rooms"),
   );
   ui.alert.hidden = false;
@@ -624,5 +636,9 @@ window.addEventListener("pageshow", (event) => {
   if (event.persisted) location.reload();
 });
 
-attachCircle(socket, { list: ui.list, before: ui.log });
+// The circle first: its "session_ended" runs before the tools hide (focus moves to it).
+const tools = $("facilitate");
+const circle = attachCircle(socket, { list: ui.list, before: tools || ui.log, facilitator: Boolean(tools) });
+errorTakers.push(circle.takeError);
+if (tools) errorTakers.push(attachFacilitator(socket, tools).takeError);
 socket.start();

@@ -1,7 +1,9 @@
 // Facilitated sessions on the room page (docs/protocol.md, "Facilitated sessions"): the segment,
 // the talking order and whose turn it is, the pinned guidelines and prompt (room_state); a pass
 // button for the turn holder; supportive reactions under each message (react, reactions); and
-// the end of a session (session_ended). Text from the server goes into the page as text only.
+// the end of a session (session_ended). Changes to the segment, the pins, slow mode and the lock
+// are announced (a polite status); a refused pass is shown in words under the button. The
+// facilitator's controls are facilitate.js. Text from the server goes into the page as text only.
 
 import { announce, el } from "./dom.js";
 
@@ -13,24 +15,74 @@ export const REACTIONS = [
 ];
 
 const SEGMENT_TEXT = { open: "Open conversation", round: "Round", closing: "Closing round" };
+const ANSWER_WINDOW_MS = 10000;
+
+/** 30 -> "30 seconds", 60 -> "1 minute", 120 -> "2 minutes". */
+export function duration(seconds) {
+  if (seconds % 60 === 0) return seconds === 60 ? "1 minute" : `${seconds / 60} minutes`;
+  return seconds === 1 ? "1 second" : `${seconds} seconds`;
+}
+
+/** "one message every ..." */
+function every(seconds) {
+  return seconds === 60 ? "minute" : duration(seconds);
+}
+
+/** What changed between two states, in words, for the announcement ("" if nothing to say). */
+function changes(before, after) {
+  const said = [];
+  if (after.segment !== before.segment) {
+    if (after.segment === "round") said.push("A round has started.");
+    else if (after.segment === "closing") said.push("The closing round has started.");
+    else said.push("The round is over. Open conversation: anyone can write.");
+  }
+  if (after.guidelines !== before.guidelines) {
+    said.push(after.guidelines ? "New guidelines are pinned." : "The guidelines were taken down.");
+  }
+  if (after.prompt !== before.prompt && after.prompt) said.push(`New prompt: ${after.prompt}`);
+  const slow = Number(after.slow_mode) || 0;
+  if (slow !== (Number(before.slow_mode) || 0)) {
+    said.push(slow ? `Slow mode is on: one message every ${every(slow)}.` : "Slow mode is off.");
+  }
+  if (Boolean(after.locked) !== Boolean(before.locked)) {
+    said.push(after.locked ? "The room is now closed to newcomers." : "The room is open to newcomers again.");
+  }
+  return said.join(" ");
+}
 
 function buildPanel() {
   const panel = el(
     "section",
     { class: "panel circle", id: "circle", "aria-labelledby": "circle-title", hidden: true },
-    el("h2", { id: "circle-title", class: "small-heading" }, "Circle: ", el("span", { id: "circle-segment" })),
+    el(
+      "h2",
+      { id: "circle-title", class: "small-heading circle__title", tabindex: "-1" },
+      "Circle: ",
+      el("span", { id: "circle-segment" }),
+    ),
     el("p", { id: "circle-guidelines", class: "circle__guidelines", hidden: true }),
     el("p", { id: "circle-prompt", class: "circle__prompt", hidden: true }),
     el("p", { id: "circle-turn", class: "circle__turn", role: "status" }),
     el("ol", { id: "circle-order", class: "circle__order", "aria-label": "Talking order" }),
     el("button", { type: "button", class: "button", id: "circle-pass", hidden: true }, "Pass the turn"),
-    el("p", { id: "circle-slow", class: "muted", hidden: true }),
+    el("p", { id: "circle-pass-error", class: "form-error", role: "alert" }),
+    el(
+      "ul",
+      { class: "circle__rules" },
+      el("li", { id: "circle-slow", hidden: true }),
+      el("li", { id: "circle-locked", hidden: true }, "Closed to newcomers: nobody new can join right now."),
+    ),
+    el("p", { id: "circle-news", class: "visually-hidden", role: "status" }),
   );
   return panel;
 }
 
-/** Show the circle of a facilitated room and wire its controls to ``socket`` (a RoomSocket). */
-export function attachCircle(socket, { list, before }) {
+/**
+ * Show the circle of a facilitated room and wire its controls to ``socket`` (a RoomSocket).
+ * ``facilitator``: the page has the facilitator's tools (only the wording changes here).
+ * Returns {takeError(frame)}: true if an error frame answered this person's pass (and is shown).
+ */
+export function attachCircle(socket, { list, before, facilitator = false }) {
   const panel = buildPanel();
   before.before(panel);
   const $ = (id) => panel.querySelector(`#${id}`);
@@ -38,12 +90,22 @@ export function attachCircle(socket, { list, before }) {
   let myAlias = null;
   let latest = -1;
   let lastTurn = null;
+  let shown = null; // the state on the page, to announce what changes
+  let passedAt = 0;
 
-  $("circle-pass").addEventListener("click", () => socket.sendCircle({ type: "pass" }));
+  $("circle-pass").addEventListener("click", () => {
+    if (socket.sendCircle({ type: "pass" })) {
+      passedAt = Date.now();
+      $("circle-pass-error").textContent = "";
+    } else {
+      $("circle-pass-error").textContent = "Not connected right now. Please try again in a moment.";
+    }
+  });
 
   socket.addEventListener("welcome", ({ detail }) => {
     myAlias = detail.alias;
     latest = -1; // a new connection: its first room_state is the current one
+    shown = null; // and is not news
   });
 
   socket.addEventListener("room_state", ({ detail }) => {
@@ -60,14 +122,20 @@ export function attachCircle(socket, { list, before }) {
 
   socket.addEventListener("session_ended", ({ detail }) => {
     panel.hidden = false;
+    panel.dataset.segment = "ended";
     panel.replaceChildren(
-      el("h2", { class: "small-heading" }, "This session has ended"),
+      el("h2", { id: "circle-title", class: "small-heading circle__title", tabindex: "-1" }, "This session has ended"),
       el("p", {}, detail.detail || ""),
       el("p", {}, el("a", { href: detail.resources_url || "/help/" }, "Crisis resources, open at any hour")),
     );
   });
 
   function render(state) {
+    if (shown !== null) {
+      const news = changes(shown, state);
+      if (news) announce($("circle-news"), news);
+    }
+    shown = state;
     panel.hidden = false;
     panel.dataset.segment = state.segment;
     $("circle-segment").textContent = SEGMENT_TEXT[state.segment] || state.segment;
@@ -97,14 +165,26 @@ export function attachCircle(socket, { list, before }) {
     const mine = state.turn !== null && state.turn === myAlias;
     let text = "Open conversation: anyone can write.";
     if (mine) text = "It is your turn. Write when you are ready, then pass the turn.";
+    else if (state.turn && facilitator) text = `It is ${state.turn}'s turn. You can write at any time.`;
     else if (state.turn) text = `It is ${state.turn}'s turn. You can react while you listen.`;
     if (state.turn !== lastTurn) announce($("circle-turn"), text);
     lastTurn = state.turn;
     $("circle-turn").dataset.turn = state.turn || "";
+    if (!mine) $("circle-pass-error").textContent = "";
     $("circle-pass").hidden = !mine;
     const slow = Number(state.slow_mode) || 0;
     $("circle-slow").hidden = slow === 0;
-    $("circle-slow").textContent = slow ? `Slow mode: one message every ${slow} seconds.` : "";
+    $("circle-slow").textContent = slow ? `Slow mode: one message every ${every(slow)}.` : "";
+    $("circle-locked").hidden = state.locked !== true;
+  }
+
+  /** A refused pass (`not_your_turn`, ...) answers with an error that names no message. */
+  function takeError(frame) {
+    if ("client_id" in frame || "seq" in frame || "alias" in frame) return false;
+    if (!passedAt || Date.now() - passedAt > ANSWER_WINDOW_MS) return false;
+    passedAt = 0;
+    $("circle-pass-error").textContent = frame.detail || "The turn could not be passed.";
+    return true;
   }
 
   // --- reactions under each message -----------------------------------------------------------
@@ -139,4 +219,6 @@ export function attachCircle(socket, { list, before }) {
       }
     }
   }).observe(list, { childList: true, subtree: true, attributes: true, attributeFilter: ["data-seq"] });
+
+  return { takeError };
 }
