@@ -16,12 +16,20 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from moderation.context import ALL_CUES, MessageContext
+from moderation.crisis_model import predict
 from moderation.decision import Label
 from moderation.matching import AnchorIndex, PhraseSet, load_phrase_set
 from moderation.pii import PiiKind, find_pii
 from moderation.skeleton import TextView, view
 
-__all__ = ["Classification", "classify", "classify_view", "warm_up"]
+__all__ = [
+    "Classification",
+    "classify",
+    "classify_lexicons_view",
+    "classify_view",
+    "learned_in_context",
+    "warm_up",
+]
 
 _SELF = load_phrase_set("crisis_self.txt")
 _SELF_PLANS = load_phrase_set("crisis_self_plans.txt")
@@ -91,6 +99,39 @@ def _trigger_spans(indexes: list[int], canonical: str) -> Spans:
 
 
 def classify_view(text_view: TextView) -> Classification:
+    """The lexicons' labels, plus any crisis label the learned model (crisis_model.py) adds."""
+    result = classify_lexicons_view(text_view)
+    added = predict(text_view) - result.labels
+    if added:
+        added = learned_in_context(text_view, added)
+        if added:
+            return Classification(result.labels | added, result.pii_kinds)
+    return result
+
+
+def learned_in_context(text_view: TextView, learned: frozenset[Label]) -> frozenset[Label]:
+    """The model's labels that survive the message's context. The model weighs words, not time
+    or intent: a message that says things are better now keeps none ("...but I'm safe now"), a
+    plan that the message names as something else is not a suicide plan ("my plan is to do it
+    on Monday, then tell the police"), and danger in a hypothetical or a vague future ("he'll
+    find me one day") is not danger now."""
+    context = MessageContext(text_view, _INDEX.keys(text_view.word_set))
+    if context.recovery:
+        return _NO_LABELS
+    if Label.CRISIS_SELF in learned and context.names_other_plan:
+        learned = learned - _SELF_ONLY
+    end = len(text_view.canonical)
+    if (
+        Label.CRISIS_DANGER in learned
+        and not context.cue_in("recent.txt", 0, end)
+        and (context.cue_in("future.txt", 0, end) or context.cue_in("hypothetical.txt", 0, end))
+    ):
+        return learned - _DANGER_ONLY
+    return learned
+
+
+def classify_lexicons_view(text_view: TextView) -> Classification:
+    """The lexicons' labels alone (the model's cross-author figures compare with these)."""
     labels: set[Label] = set()
     keys = _INDEX.keys(text_view.word_set)
     indexes = _ALL.candidates(keys)
@@ -112,6 +153,8 @@ def classify_view(text_view: TextView) -> Classification:
 
 
 _NO_LABELS: frozenset[Label] = frozenset()
+_DANGER_ONLY = frozenset({Label.CRISIS_DANGER})
+_SELF_ONLY = frozenset({Label.CRISIS_SELF})
 
 
 def warm_up() -> None:

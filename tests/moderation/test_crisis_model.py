@@ -1,0 +1,84 @@
+"""The learned crisis model (moderation/crisis_model.py) beside the lexicons."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from moderation.crisis_model import MODEL_PATH, predict
+from moderation.decision import CRISIS_LABELS, Label
+from moderation.evaluation import load_examples
+from moderation.management.commands import train_crisis_model as training
+from moderation.normalize import normalize
+from moderation.sanitize import sanitize
+from moderation.skeleton import view
+
+
+def _predict(text: str) -> frozenset[Label]:
+    return predict(view(sanitize(normalize(text))))
+
+
+def test_retraining_reproduces_the_committed_weights() -> None:
+    # The file cannot drift from the data: retrain with `manage.py train_crisis_model`.
+    assert training.dumps(training.train(training.load_rows())) == MODEL_PATH.read_text("utf-8")
+
+
+def test_training_never_reads_the_blind_holdout() -> None:
+    assert not any("holdout_4" in name for name in training.TRAINING_FILES)
+    with pytest.raises(ValueError):
+        training.load_rows(("holdout_4.jsonl",))
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("i want to kill myself tonight", Label.CRISIS_SELF),
+        ("i cant do this anymore, i have the pills in front of me", Label.CRISIS_SELF),
+        ("he is outside the door with a knife and i am scared", Label.CRISIS_DANGER),
+        ("he's banging on the door right now and says he will kill me", Label.CRISIS_DANGER),
+    ],
+)
+def test_obvious_crises(text: str, label: Label) -> None:
+    assert label in _predict(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "thanks everyone, see you all at the group on thursday",
+        "my ex used to say he would kill me if i left. that was years ago, i'm safe now",
+        "i left him three years ago and i'm doing so much better",
+        "the film was killing me, i laughed so hard",
+        "does anyone have tips for sleeping better after leaving?",
+        "my counsellor says i should journal more",
+    ],
+)
+def test_hard_negatives(text: str) -> None:
+    assert not _predict(text)
+
+
+def test_the_model_alone_only_predicts_crisis_labels() -> None:
+    for path in training.TRAINING_FILES:
+        for example in load_examples(training.DATA_DIR / path):
+            assert _predict(example.text) <= CRISIS_LABELS
+
+
+def test_the_gate_turns_away_none_of_what_the_full_model_finds() -> None:
+    # The gate exists for speed only; on every message it was trained on, a message the full
+    # model flags passes the gate (the cross-author folds are checked the same way when the
+    # bar is chosen: docs/moderation.md).
+    for row in training.load_rows():
+        full = _full_only(row)
+        if full:
+            assert _predict(row.text) == full, row.text
+
+
+def _full_only(row: training.Row) -> frozenset[Label]:
+    """The full model's labels without the gate, from the committed weights."""
+    data = json.loads(MODEL_PATH.read_text("utf-8"))["full"]
+    return frozenset(
+        label
+        for label in training.LABELS
+        if training.probability(data[label.value], row.features) >= data[label.value]["threshold"]
+    )
