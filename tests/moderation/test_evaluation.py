@@ -14,18 +14,12 @@ sets with regression checks below.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 import pytest
 
 from moderation.decision import Label
-from moderation.evaluation import (
-    DEFAULT_PATH,
-    HOLDOUT2_PATH,
-    HOLDOUT3_PATH,
-    Report,
-    evaluate,
-    load_examples,
-)
+from moderation.evaluation import DEFAULT_PATH, Report, evaluate, load_examples
 
 
 @pytest.fixture(scope="module")
@@ -86,99 +80,68 @@ def test_long_ordinary_posts_are_not_crises() -> None:
     assert len(flagged) <= 0.03 * len(texts), flagged
 
 
-# --- holdout2 (data/holdout_2.jsonl), spent: now a tuning set --------------------------------
-# Written blind by someone other than the lexicons' author and run once, blind: crisis recall
-# 0.654 (53 of 81), below the 0.80 bar set before that run (recorded in docs/moderation.md).
-# The third round then studied its misses and added general phrases for their families, so it
-# no longer measures generalisation; these are regression checks on a tuning set, with bars
-# left below the tuned figures. holdout_3.jsonl followed (below), then holdout_4.jsonl (at the
-# end), whose one blind run is recorded and guarded.
+# --- the sets written blind by other authors --------------------------------------------------
+# Each was run once, blind, then recorded in docs/moderation.md:
+# - holdout2: crisis recall 0.654 (53 of 81). The third round studied its misses, so it is a
+#   tuning set now;
+# - holdout3: crisis recall 0.616 (45 of 73), 6 of 100 ordinary flagged, pii 0.912, harassment
+#   0.750. The fourth round studied its misses: a tuning set now;
+# - holdout4: crisis recall 0.784 (76 of 97; the lexicons alone 0.546), 1 of 113 ordinary
+#   flagged, run at the end of the fourth round and of the learned model's work. Nobody has
+#   studied its misses.
+# The bars sit below each set's figures when they were set (for the tuning sets, the tuned
+# figures): they stop a change from losing what the step generalises to and tune nothing.
 
 
-@pytest.fixture(scope="module")
-def holdout2() -> Report:
-    if not HOLDOUT2_PATH.exists():
-        pytest.skip("tests/moderation/data/holdout_2.jsonl is not there")
-    examples = load_examples(HOLDOUT2_PATH, default_split="holdout2")
-    assert examples
-    return evaluate(examples, split="all")
+@dataclass(frozen=True)
+class Bars:
+    crisis_recall: float
+    ordinary_flagged: float
+    pii_recall: float
+    harassment: float  # precision and recall
 
 
-def test_holdout2_crisis_recall(holdout2: Report) -> None:
-    """A tuning set since its one blind run (0.654): this only guards against regressions."""
-    assert holdout2.crisis.recall >= 0.90, holdout2.errors
+BLIND_SETS = {
+    "holdout_2.jsonl": Bars(
+        crisis_recall=0.90, ordinary_flagged=0.03, pii_recall=0.80, harassment=0.6
+    ),
+    "holdout_3.jsonl": Bars(
+        crisis_recall=0.93, ordinary_flagged=0.03, pii_recall=0.90, harassment=0.75
+    ),
+    "holdout_4.jsonl": Bars(
+        crisis_recall=0.77, ordinary_flagged=0.03, pii_recall=0.95, harassment=0.75
+    ),
+}
 
 
-def test_holdout2_ordinary_messages_are_rarely_flagged_as_crisis(holdout2: Report) -> None:
-    assert holdout2.ordinary_crisis_rate <= 0.03, holdout2.errors
+@pytest.fixture(scope="module", params=sorted(BLIND_SETS))
+def blind_set(request: pytest.FixtureRequest) -> tuple[Report, Bars]:
+    name = request.param
+    examples = load_examples(DEFAULT_PATH.parent / name, default_split=name[:-6].replace("_", ""))
+    assert len(examples) >= 200
+    return evaluate(examples, split="all"), BLIND_SETS[name]
 
 
-def test_holdout2_pii_recall(holdout2: Report) -> None:
-    assert holdout2.score("pii").recall >= 0.80, holdout2.errors
+def test_crisis_recall_on_other_authors_sets(blind_set: tuple[Report, Bars]) -> None:
+    report, bars = blind_set
+    assert report.crisis.recall >= bars.crisis_recall, report.errors
 
 
-def test_holdout2_harassment_does_not_collapse(holdout2: Report) -> None:
-    score = holdout2.score("harassment")
-    assert score.recall >= 0.6 and score.precision >= 0.6, holdout2.errors
+def test_ordinary_messages_of_other_authors_are_rarely_flagged_as_crisis(
+    blind_set: tuple[Report, Bars],
+) -> None:
+    report, bars = blind_set
+    assert report.ordinary_crisis_rate <= bars.ordinary_flagged, report.errors
 
 
-# --- holdout3 (data/holdout_3.jsonl), spent: now a tuning set --------------------------------
-# Written blind by another author and run once, blind, at the end of the third round: crisis
-# recall 0.616 (45 of 73), ordinary flagged as crisis 6 of 100, pii recall 0.912, harassment
-# recall 0.750 (recorded in docs/moderation.md). The fourth round studied its misses and
-# covered their families in general phrases and context rules, so these are regression checks
-# on a tuning set, with bars left below the tuned figures (crisis recall 1.000, ordinary 0%,
-# pii 1.000, harassment 1.000 when they were set).
+def test_pii_recall_on_other_authors_sets(blind_set: tuple[Report, Bars]) -> None:
+    report, bars = blind_set
+    assert report.score("pii").recall >= bars.pii_recall, report.errors
 
 
-@pytest.fixture(scope="module")
-def holdout3() -> Report:
-    if not HOLDOUT3_PATH.exists():
-        pytest.skip("tests/moderation/data/holdout_3.jsonl is not there")
-    examples = load_examples(HOLDOUT3_PATH, default_split="holdout3")
-    assert examples
-    return evaluate(examples, split="all")
-
-
-def test_holdout3_crisis_recall(holdout3: Report) -> None:
-    """A tuning set since its one blind run (0.616): this only guards against regressions."""
-    assert holdout3.crisis.recall >= 0.93, holdout3.errors
-
-
-def test_holdout3_ordinary_messages_are_rarely_flagged_as_crisis(holdout3: Report) -> None:
-    assert holdout3.ordinary_crisis_rate <= 0.03, holdout3.errors
-
-
-def test_holdout3_pii_recall(holdout3: Report) -> None:
-    assert holdout3.score("pii").recall >= 0.90, holdout3.errors
-
-
-def test_holdout3_harassment_does_not_collapse(holdout3: Report) -> None:
-    score = holdout3.score("harassment")
-    assert score.recall >= 0.75 and score.precision >= 0.75, holdout3.errors
-
-
-# --- holdout4 (data/holdout_4.jsonl): one blind run, guarded ----------------------------------
-# Written blind by another author; run once at the end of the fourth round and of the learned
-# model's work: crisis recall 0.784 (76 of 97; the lexicons alone 0.546), 1 of 113 ordinary
-# messages flagged. Nobody has studied its misses. These bars, just below that run, stop a
-# change from losing what the step generalises to; they do not tune anything.
-
-
-@pytest.fixture(scope="module")
-def holdout4() -> Report:
-    examples = load_examples(DEFAULT_PATH.parent / "holdout_4.jsonl", default_split="holdout4")
-    assert len(examples) == 240
-    return evaluate(examples, split="all")
-
-
-def test_holdout4_crisis_recall_stays_where_its_blind_run_put_it(holdout4: Report) -> None:
-    assert holdout4.crisis.recall >= 0.77
-
-
-def test_holdout4_ordinary_messages_are_rarely_flagged_as_crisis(holdout4: Report) -> None:
-    assert holdout4.ordinary_crisis_rate <= 0.03
-
-
-def test_holdout4_pii_recall(holdout4: Report) -> None:
-    assert holdout4.score("pii").recall >= 0.95
+def test_harassment_on_other_authors_sets_does_not_collapse(
+    blind_set: tuple[Report, Bars],
+) -> None:
+    report, bars = blind_set
+    score = report.score("harassment")
+    assert score.recall >= bars.harassment and score.precision >= bars.harassment, report.errors
