@@ -125,6 +125,5 @@ def test_pii_negative(text: str) -> None:
 
 
 def test_pseudonym_mentions_are_not_handles() -> None:
-    pytest.importorskip("rooms.pseudonyms")
     assert kinds("@QuietHeron thank you so much") == set()
     assert kinds("@SteadyOtter same here") == set()
