@@ -319,6 +319,10 @@ async def two_processes(ctx: Context) -> dict[str, object]:
         median_run = dict(ordered[len(ordered) // 2])
         median_run["fixed"] = measured[0]["fixed"]
         median_run["saturation_runs"] = [_saturation_rate(run) for run in measured]
+        # Errors in any run reach the report, not only the median run's.
+        median_run["server_log_tail"] = [
+            line for run in measured for line in run["server_log_tail"]
+        ]
         result[f"processes_{count}"] = median_run
     one = _saturation_rate(result["processes_1"])  # type: ignore[arg-type]
     two = _saturation_rate(result["processes_2"])  # type: ignore[arg-type]

@@ -98,7 +98,9 @@ _GATE, _FULL = _load()
 
 def _full_score(canonical: str, word_set: frozenset[str]) -> complex:
     # Pairs as "a b" strings; one across "." or "," has no weight, nor has punctuation alone.
-    return _FULL.score(word_set, map(" ".join, pairwise(canonical.split())))
+    # A set, as in training: a pair said ten times counts once, so repeating words can neither
+    # make a crisis nor hide one.
+    return _FULL.score(word_set, set(map(" ".join, pairwise(canonical.split()))))
 
 
 def predict(text_view: TextView) -> frozenset[Label]:

@@ -285,7 +285,7 @@ class RoomHub:
                 # Imported here: the circle is built on the hub, not the hub on the circle.
                 from rooms.circle.seats import keep_seat
 
-                keep_seat(room_id=room_id, identity_key=identity_key)
+                keep_seat(self, room_id=room_id, slug=slug, identity_key=identity_key)
         elif payload.startswith(ROOM_CLOSE_EVENT):
             code_text, _, frame = payload[1:].partition("\n")
             self.close_locally(slug, frame=frame, close_code=int(code_text))

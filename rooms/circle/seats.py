@@ -75,12 +75,22 @@ async def leave_seat(*, room_id: int, slug: str, identity_key: str) -> None:
             slug, encode_seat_check_event(room_id=room_id, identity_key=identity_key)
         )
     except Exception:
-        logger.warning("could not ask other processes whether a participant is still here")
+        logger.warning(
+            "could not ask other processes whether a participant is still here", exc_info=True
+        )
 
 
-def keep_seat(*, room_id: int, identity_key: str) -> None:
+def keep_seat(hub: RoomHub, *, room_id: int, slug: str, identity_key: str) -> None:
     """Another process marked this identity's seat empty, but it is still connected here."""
-    _track(in_db(services.seat_still_taken)(room_id=room_id, identity_key=identity_key))
+    _track(_keep_seat(hub, room_id=room_id, slug=slug, identity_key=identity_key))
+
+
+async def _keep_seat(hub: RoomHub, *, room_id: int, slug: str, identity_key: str) -> None:
+    # Asked again when the task runs: if the last connection here closed meanwhile, its
+    # seat_leave is already queued on the database thread, which runs calls in order, and the
+    # seat must stay empty.
+    if hub.has_identity(slug, identity_key):
+        await in_db(services.seat_still_taken)(room_id=room_id, identity_key=identity_key)
 
 
 def _start_skip(room_id: int, slug: str, identity_key: str) -> None:

@@ -82,3 +82,19 @@ def _full_only(row: training.Row) -> frozenset[Label]:
         for label in training.LABELS
         if training.probability(data[label.value], row.features) >= data[label.value]["threshold"]
     )
+
+
+def test_the_message_path_scores_as_training_and_evaluation_do() -> None:
+    # predict() (the message path's fast code) and model_labels() (what training, --check and
+    # the cross-author folds use) must agree, also on text that repeats itself.
+    model = json.loads(MODEL_PATH.read_text("utf-8"))
+    for row in training.load_rows():
+        for text in (row.text, f"{row.text} {row.text}", " ".join([row.text] * 8)[:2000]):
+            again = training.Row(text, row.labels, row.source)
+            assert predict(again.view) == training.model_labels(model, again), text
+
+
+@pytest.mark.parametrize("text", ["he is he is", "he is " * 300, "feel safe " * 50])
+def test_repeating_words_neither_makes_nor_hides_a_crisis(text: str) -> None:
+    once = _predict(" ".join(dict.fromkeys(text.split())))
+    assert _predict(text) == once

@@ -240,3 +240,21 @@ def test_a_start_given_to_the_microsecond_keeps_every_occurrence_reachable_by_it
         response = client_for().get(url)
         assert response.status_code == 200, response.json()
         assert response.json()["start"] == occurrence["start"]
+
+
+def test_the_migration_keeps_starts_stored_with_fractions_to_the_second():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("rooms.scheduling.migrations.0003_whole_second_starts")
+    session = make_session(count=2)
+    fraction = session.start.replace(microsecond=250000)
+    GroupSession.objects.filter(pk=session.pk).update(
+        start=fraction
+    )  # as an older Hearth stored it
+    migration.truncate_fractions(apps, None)
+    session.refresh_from_db()
+    assert session.start == fraction.replace(microsecond=0)
+    key = listing()["results"][0]["key"]
+    assert client_for().get(f"/api/v1/sessions/{session.pk}/occurrences/{key}/").status_code == 200

@@ -111,6 +111,8 @@ export function attachCircle(socket, { list, before, facilitator = false }) {
   socket.addEventListener("room_state", ({ detail }) => {
     if (typeof detail.version !== "number" || detail.version < latest) return;
     latest = detail.version;
+    // The turn moved: the pass was taken, so no later error answers it.
+    if (detail.turn !== lastTurn) passedAt = 0;
     render(detail);
   });
 
