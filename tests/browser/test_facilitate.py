@@ -35,7 +35,9 @@ GroupSession.objects.create(
     title=room.title, topic="browser-tests", room=room, capacity=12, duration_minutes=60,
     facilitator=facilitator, time_zone="Europe/London",
     # Whole minutes: occurrence keys are to the second (end_session finds the occurrence by it).
-    start=(timezone.now() + timedelta(minutes=5)).replace(second=0, microsecond=0),
+    # Rounded up, so it never starts before the seeded "Starting soon" meeting the lobby test
+    # expects among the three soonest.
+    start=(timezone.now() + timedelta(minutes=6)).replace(second=0, microsecond=0),
 )
 """
 
