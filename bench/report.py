@@ -240,6 +240,21 @@ def _other_tables(results: Results) -> str:
             )
     if "speedup" in two:
         notes.append(f"- two processes vs one: {num(two.get('speedup'), 2)}x.")
+        busy = machine_busy(
+            dig(two, "processes_2", "saturation"), results["meta"].get("cores") or 1
+        )
+        if busy is not None:
+            used, cores = busy
+            notes.append(
+                f"- While two processes were saturated, everything on the machine (servers, "
+                f"generator, Redis, PostgreSQL and the rest) used {used:.2f} of its {cores} cores "
+                f"({pct(used / cores)}): "
+                + (
+                    "the machine, not Hearth, set the ratio."
+                    if used / cores >= MACHINE_BOUND
+                    else "the machine had room to spare."
+                )
+            )
     if not rows:
         return ""
     return (
@@ -249,6 +264,24 @@ def _other_tables(results: Results) -> str:
         + "\n".join(notes)
         + "\n"
     )
+
+
+# At or above this share of all cores in use, a saturation figure is the machine's limit.
+MACHINE_BOUND = 0.9
+
+
+def machine_busy(saturation: object, cores: int) -> tuple[float, int] | None:
+    """(cores in use by everything, cores) during a saturation window, if it was measured."""
+    if not isinstance(saturation, dict):
+        return None
+    shares = [
+        saturation.get(key)
+        for key in ("server_core_share", "generator_core_share", "redis_core_share",
+                    "other_core_share")
+    ]  # fmt: skip
+    if not all(isinstance(share, int | float) for share in shares):
+        return None
+    return sum(shares), cores  # type: ignore[arg-type]
 
 
 def _resources(results: Results) -> str:

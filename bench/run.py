@@ -226,6 +226,7 @@ async def run(args: argparse.Namespace) -> Path:
             "profile": config.profile,
             "config": config.as_dict(),
             "machine": describe_machine(),
+            "cores": os.cpu_count() or 1,
             "load_average_at_start": load,
             "versions": versions(),
             "commit": git("rev-parse", "--short", "HEAD") or "?",
