@@ -13,6 +13,7 @@ after the lexicons are loaded.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from moderation.context import ALL_CUES, MessageContext
@@ -50,7 +51,8 @@ class Classification(NamedTuple):
     pii_kinds: tuple[PiiKind, ...]
 
 
-Spans = dict[str, list[tuple[int, int]]]  # lexicon file -> sorted (start, end) of its matches
+Span = tuple[int, int]  # (start, end) in canonical text, start at the first letter
+Spans = dict[str, list[Span]]  # lexicon file -> sorted spans of its matches
 
 
 def _crisis_self(text_view: TextView, spans: Spans, context: MessageContext) -> bool:
@@ -87,7 +89,7 @@ def _harassment(text_view: TextView, spans: Spans, context: MessageContext) -> b
 
 def _trigger_spans(indexes: list[int], canonical: str) -> Spans:
     """Where the candidate phrases match, by lexicon file (most messages: nowhere)."""
-    found: dict[str, set[tuple[int, int]]] = {}
+    found: dict[str, set[Span]] = {}
     tags = _ALL.tags
     for index in indexes:
         regex = _ALL.regex(index)
@@ -100,21 +102,34 @@ def _trigger_spans(indexes: list[int], canonical: str) -> Spans:
 
 def classify_view(text_view: TextView) -> Classification:
     """The lexicons' labels, plus any crisis label the learned model (crisis_model.py) adds."""
-    result = classify_lexicons_view(text_view)
+    result, dismissed = _lexicons(text_view)
     added = predict(text_view) - result.labels
     if added:
-        added = learned_in_context(text_view, added)
+        added = learned_in_context(text_view, added, dismissed)
         if added:
             return Classification(result.labels | added, result.pii_kinds)
     return result
 
 
-def learned_in_context(text_view: TextView, learned: frozenset[Label]) -> frozenset[Label]:
+def learned_in_context(
+    text_view: TextView, learned: frozenset[Label], dismissed: Sequence[Span] = ()
+) -> frozenset[Label]:
     """The model's labels that survive the message's context. The model weighs words, not time
     or intent: a message that says things are better now keeps none ("...but I'm safe now"), a
     plan that the message names as something else is not a suicide plan ("my plan is to do it
     on Monday, then tell the police"), and danger in a hypothetical or a vague future ("he'll
-    find me one day") is not danger now."""
+    find me one day") is not danger now.
+
+    ``dismissed``: crisis phrases the lexicons found negated ("I'm not going to kill myself, I
+    promise"). The model does not see negation, so a label it gives must hold without those
+    words: it is scored again on the message with them cut out, and what rested on them goes.
+    (Only negation: phrases withheld as past or reported speech are often a crisis said
+    indirectly, "rang my brother and said goodbye to him", which the model rightly catches.)
+    """
+    if dismissed:
+        learned = learned & predict(_without(text_view, dismissed))
+        if not learned:
+            return _NO_LABELS
     context = MessageContext(text_view, _INDEX.keys(text_view.word_set))
     if context.recovery:
         return _NO_LABELS
@@ -132,7 +147,14 @@ def learned_in_context(text_view: TextView, learned: frozenset[Label]) -> frozen
 
 def classify_lexicons_view(text_view: TextView) -> Classification:
     """The lexicons' labels alone (the model's cross-author figures compare with these)."""
+    return _lexicons(text_view)[0]
+
+
+def _lexicons(text_view: TextView) -> tuple[Classification, list[Span]]:
+    """The lexicons' labels, and the crisis phrases that matched but whose label the context
+    rules withheld because they were negated (see learned_in_context)."""
     labels: set[Label] = set()
+    dismissed: list[Span] = []
     keys = _INDEX.keys(text_view.word_set)
     indexes = _ALL.candidates(keys)
     spans = _trigger_spans(indexes, text_view.canonical) if indexes else None
@@ -142,14 +164,43 @@ def classify_lexicons_view(text_view: TextView) -> Classification:
         context = MessageContext(text_view, keys)
         if _crisis_self(text_view, spans, context):
             labels.add(Label.CRISIS_SELF)
+        else:
+            dismissed += _negated(spans, _SELF_FILES, context)
         if _crisis_danger(text_view, spans, context):
             labels.add(Label.CRISIS_DANGER)
+        else:
+            dismissed += _negated(spans, _DANGER_FILES, context)
         if _harassment(text_view, spans, context):
             labels.add(Label.HARASSMENT)
     pii_kinds = find_pii(text_view)
     if pii_kinds:
         labels.add(Label.PII)
-    return Classification(frozenset(labels) if labels else _NO_LABELS, pii_kinds)
+    return Classification(frozenset(labels) if labels else _NO_LABELS, pii_kinds), dismissed
+
+
+_SELF_FILES = ("crisis_self.txt", "crisis_self_plans.txt")
+_DANGER_FILES = ("crisis_danger.txt", "crisis_danger_recent.txt")
+
+
+def _negated(spans: Spans, files: tuple[str, ...], context: MessageContext) -> list[Span]:
+    return [span for name in files for span in spans.get(name, ()) if context.negated_at(*span)]
+
+
+def _without(text_view: TextView, cut: Sequence[Span]) -> TextView:
+    """The view with these phrases cut out of its canonical text, each replaced by a sentence
+    end so that no new word pair forms across the cut."""
+    canonical = text_view.canonical
+    kept, at = [], 0
+    for start, end in sorted(cut):
+        if start >= at:
+            kept.append(canonical[at:start])
+            kept.append(". ")
+            at = end
+        elif end > at:  # overlapping phrases: cut up to the further end
+            at = end
+    kept.append(canonical[at:])
+    text = "".join(kept)
+    return text_view._replace(canonical=text, word_set=frozenset(text.split()))
 
 
 _NO_LABELS: frozenset[Label] = frozenset()

@@ -284,6 +284,10 @@ class MessageContext:
             return False
         return not recent(clause)
 
+    def negated_at(self, start: int, end: int) -> bool:
+        """Whether the match at canonical[start:end] is negated ("I'm not going to ...")."""
+        return negated(self.clause(start, end).before)
+
     def plan_counts(self, start: int, end: int) -> bool:
         """Whether a crisis_self_plans match (a plan named only as "it") is the writer's crisis:
         as self_harm_counts, and the message names no other plan ("...to leave him")."""

@@ -4,12 +4,13 @@ Owns: loading the labelled sets, computing precision and recall per label and th
 figures the tests hold the step to, and printing them as a markdown table:
 
     .venv/bin/python -m moderation.evaluation
-        [--split dev|holdout|holdout2|holdout3|holdout4|all|each] [--errors] [PATH ...]
+        [--split dev|holdout|holdout2|holdout3|holdout4|holdout5|all|each] [--errors] [PATH ...]
 
 With no PATH it reads labelled.jsonl (splits "dev" and "holdout") and, when they exist,
 holdout_2.jsonl and holdout_3.jsonl (splits "holdout2", "holdout3"; both spent, tuning sets
 now); "each" (the default) prints all, then every split. A file named holdout_N.jsonl given as
-PATH gets the split "holdoutN" (the blind holdout_4.jsonl is run by the lead, by PATH).
+PATH gets the split "holdoutN" (the blind holdout_4.jsonl and holdout_5.jsonl are run by the
+lead, by PATH).
 
 Must not: change what review() decides, or be imported by the message path.
 """
@@ -35,7 +36,7 @@ DEFAULT_PATH = (
 HOLDOUT2_PATH = DEFAULT_PATH.parent / "holdout_2.jsonl"
 # Written blind by another author during the third round; run once blind, spent since.
 HOLDOUT3_PATH = DEFAULT_PATH.parent / "holdout_3.jsonl"
-SPLITS = ("dev", "holdout", "holdout2", "holdout3", "holdout4")
+SPLITS = ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5")
 _HOLDOUT_FILE = re.compile(r"holdout_(\d+)\.jsonl")
 
 

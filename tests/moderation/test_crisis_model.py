@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,6 +13,7 @@ from moderation.decision import CRISIS_LABELS, Label
 from moderation.evaluation import load_examples
 from moderation.management.commands import train_crisis_model as training
 from moderation.normalize import normalize
+from moderation.review import review
 from moderation.sanitize import sanitize
 from moderation.skeleton import view
 
@@ -24,10 +27,20 @@ def test_retraining_reproduces_the_committed_weights() -> None:
     assert training.dumps(training.train(training.load_rows())) == MODEL_PATH.read_text("utf-8")
 
 
-def test_training_never_reads_the_blind_holdout() -> None:
-    assert not any("holdout_4" in name for name in training.TRAINING_FILES)
+@pytest.mark.parametrize("blind", ["holdout_4.jsonl", "holdout_5.jsonl"])
+def test_training_never_reads_a_blind_holdout(blind: str) -> None:
+    assert blind not in training.TRAINING_FILES
     with pytest.raises(ValueError):
-        training.load_rows(("holdout_4.jsonl",))
+        training.load_rows((blind,))
+
+
+def test_training_refuses_a_blind_row_in_any_file(tmp_path: Path, monkeypatch: Any) -> None:
+    smuggled = tmp_path / "extra.jsonl"
+    row = {"text": "i want to die", "labels": ["crisis_self"], "split": "holdout5"}
+    smuggled.write_text(json.dumps(row) + "\n")
+    monkeypatch.setattr(training, "DATA_DIR", tmp_path)
+    with pytest.raises(ValueError, match="holdout5"):
+        training.load_rows(("extra.jsonl",))
 
 
 @pytest.mark.parametrize(
@@ -98,3 +111,16 @@ def test_the_message_path_scores_as_training_and_evaluation_do() -> None:
 def test_repeating_words_neither_makes_nor_hides_a_crisis(text: str) -> None:
     once = _predict(" ".join(dict.fromkeys(text.split())))
     assert _predict(text) == once
+
+
+def test_a_learned_label_cannot_rest_on_a_negated_phrase() -> None:
+    # The phrase lists see the negation; the model alone would flag the words "kill myself".
+    text = "I'm not going to kill myself, I promise"
+    assert predict(view(sanitize(normalize(text)))) == {Label.CRISIS_SELF}
+    assert not review(text).labels & CRISIS_LABELS
+
+
+def test_a_learned_label_beside_a_negated_phrase_stays() -> None:
+    # Cut out the negated phrase and the goodbye is still there: the model's label holds.
+    text = "not going to kill myself, i promise. wrote my letters tonight and gave my cat away"
+    assert Label.CRISIS_SELF in review(text).labels

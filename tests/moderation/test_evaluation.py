@@ -87,7 +87,11 @@ def test_long_ordinary_posts_are_not_crises() -> None:
 # - holdout3: crisis recall 0.616 (45 of 73), 6 of 100 ordinary flagged, pii 0.912, harassment
 #   0.750. The fourth round studied its misses: a tuning set now;
 # - holdout4: crisis recall 0.784 (76 of 97; the lexicons alone 0.546), 1 of 113 ordinary
-#   flagged, run at the end of the fourth round and of the learned model's work. Nobody has
+#   flagged, run at the end of the fourth round and of the learned model's work; 0.835 and 2 of
+#   113 once the model also trained on train_5.jsonl (a new author's training set, chosen on the
+#   cross-author folds). Nobody has studied its misses;
+# - holdout5: crisis recall 0.901 (91 of 101; 0.861 with the model before train_5), 5 of 113
+#   ordinary flagged (3 before), pii 1.000, harassment 0.833, its one blind run. Nobody has
 #   studied its misses.
 # The bars sit below each set's figures when they were set (for the tuning sets, the tuned
 # figures): they stop a change from losing what the step generalises to and tune nothing.
@@ -109,7 +113,10 @@ BLIND_SETS = {
         crisis_recall=0.93, ordinary_flagged=0.03, pii_recall=0.90, harassment=0.75
     ),
     "holdout_4.jsonl": Bars(
-        crisis_recall=0.77, ordinary_flagged=0.03, pii_recall=0.95, harassment=0.75
+        crisis_recall=0.82, ordinary_flagged=0.03, pii_recall=0.95, harassment=0.75
+    ),
+    "holdout_5.jsonl": Bars(
+        crisis_recall=0.88, ordinary_flagged=0.05, pii_recall=0.95, harassment=0.8
     ),
 }
 
