@@ -8,8 +8,14 @@ from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
+from hypothesis import settings as hypothesis_settings
 
 REQUIRE_SERVICES = os.environ.get("HEARTH_REQUIRE_SERVICES") == "1"
+
+# No per-example deadline: a busy machine stalls an example past Hypothesis's default 200 ms
+# without anything being wrong. In CI the examples are the same every run (a failure reproduces).
+hypothesis_settings.register_profile("hearth", deadline=None, derandomize=REQUIRE_SERVICES)
+hypothesis_settings.load_profile("hearth")
 
 
 def _reachable(url: str, default_port: int) -> bool:

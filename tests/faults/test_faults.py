@@ -90,7 +90,8 @@ async def test_redis_outage_degrades_then_recovers_without_losing_a_word(
         for peer in (a, b, resumed):
             await peer.close()
         assert first.process.poll() is None and second.process.poll() is None
-    assert recovered_after < 10
+    # Reconnects back off to 2 s at most: a busy machine's stalls fit in 20 s, a lost room does not.
+    assert recovered_after < 20
 
 
 async def test_a_killed_process_loses_its_clients_nothing(room, tmp_path):
@@ -219,7 +220,8 @@ async def test_a_client_that_never_reads_is_dropped_and_delays_nobody(room, tmp_
         assert closed, "the server kept a client that never reads"
         assert read < 5 * 1024 * 1024  # 6 MB went to everyone else; it got less
         assert listener.seqs == list(range(1, 1201))
-        assert p99_during < 3 * p99_before + 0.2
+        # A second of slack for a busy machine; a room waiting on the stalled client waits longer.
+        assert p99_during < 3 * p99_before + 1.0
         assert grown_kib < 64 * 1024
         await talker.close()
         await listener.close()

@@ -9,6 +9,15 @@ from tests.rooms.conftest import connect, make_room  # noqa: F401  (fixtures, us
 
 
 @pytest.fixture(autouse=True)
-def _fresh_throttles() -> None:
-    """Throttle counts live in the cache, which outlives a test: start each test from zero."""
+def _fresh_throttles(settings) -> None:  # type: ignore[no-untyped-def]
+    """Throttle counts live in the cache, which outlives a test: start each test from zero.
+
+    In this process's memory, not the shared Redis: clearing that would flush other runs' keys.
+    """
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "hearth-scheduling-tests",
+        }
+    }
     cache.clear()

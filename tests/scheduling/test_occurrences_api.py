@@ -65,10 +65,16 @@ def test_lists_upcoming_occurrences_with_times_and_seats():
 @pytest.mark.parametrize("zone", ["Europe/London", "America/New_York", "Australia/Sydney"])
 def test_weekly_occurrences_keep_local_time_across_the_next_dst_change(zone):
     tz = ZoneInfo(zone)
-    change = next_transition(zone, datetime.now(UTC) + timedelta(days=2))
-    start = datetime.combine(change - timedelta(days=14), time(19), tz)
-    if start <= datetime.now(UTC) + timedelta(hours=1):
-        start += timedelta(days=7)
+    change = next_transition(zone, datetime.now(UTC) + timedelta(days=2))  # today + 3 or later
+    # Two weeks before the change if that is still ahead, else one, else the day before: always
+    # in the future, and the series crosses the change.
+    start = next(
+        candidate
+        for candidate in (
+            datetime.combine(change - timedelta(days=days), time(19), tz) for days in (14, 7, 1)
+        )
+        if candidate > datetime.now(UTC) + timedelta(hours=1)
+    )
     make_session(start=start, count=5, time_zone=zone)
     results = listing(
         **{"from": start.isoformat(), "to": (start + timedelta(weeks=6)).isoformat()}
@@ -108,7 +114,9 @@ def test_filters_topic_facilitator_range_and_space():
 
 
 def test_pagination():
-    make_session(count=25)
+    # Weekly from day 3 at 19:00: days 3, 10, 17 and 24 fall in the default 30 days whatever
+    # the time of day (a start on day 2 would put day 30 in them from 19:00 on).
+    make_session(count=25, start=days_ahead(3))
     first = listing(page_size=10)
     assert first["count"] == 4  # 30 days by default
     everything = listing(to=days_ahead(200).isoformat())

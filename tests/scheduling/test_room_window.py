@@ -6,6 +6,7 @@ The refusal is made by ``rooms.membership.join_room`` calling ``room_window_stat
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -48,9 +49,9 @@ async def test_a_session_room_closes_at_the_end_of_an_occurrence(connect):
     session = await _session_starting_in(timedelta(minutes=-61))  # a 60-minute occurrence, over
     _, first = await connect(session.room.slug)
     assert first["code"] == "room_closed"
-    assert (
-        first["next_start"] == WindowState(False, session.start + timedelta(weeks=1)).next_start_iso
-    )
+    # The next meeting is a week on at the same London wall time, across a clock change too.
+    next_start = session.start.astimezone(ZoneInfo(session.time_zone)) + timedelta(weeks=1)
+    assert first["next_start"] == WindowState(False, next_start).next_start_iso
 
 
 async def test_a_session_room_opens_shortly_before_it_starts(connect):
@@ -86,10 +87,12 @@ async def test_one_off_sessions_too(connect):
 
 
 async def test_everyone_is_closed_out_when_the_meeting_reaches_its_scheduled_end(connect):
-    session = await _session_starting_in(timedelta(minutes=-60, seconds=3))  # ends in 2-3 s
+    # Ends about 10 s from now: time enough to create it and connect on a busy machine.
+    session = await _session_starting_in(timedelta(minutes=-60, seconds=10))
     client, first = await connect(session.room.slug)
     assert first["type"] == "welcome"
-    ended = await client.receive_type("session_ended", timeout=8)
+    ended = await client.receive_type("session_ended", timeout=20)
+    assert timezone.now() >= session.start + timedelta(minutes=60)  # at its end, not before
     assert "scheduled end" in ended["detail"]
     assert ended["resources_url"]
     assert await client.closed() == CloseCode.ROOM_CLOSED

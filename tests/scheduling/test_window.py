@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -54,8 +55,9 @@ def test_selector_for_drop_in_and_unknown_rooms():
 @pytest.mark.django_db
 def test_selector_for_a_weekly_session(settings):
     session = make_session(count=3)
-    slug, start = session.room.slug, session.start
-    week = timedelta(weeks=1)
+    slug, week = session.room.slug, timedelta(weeks=1)
+    # In the session's zone, so that ``start + week`` is 19:00 London across a clock change too.
+    start = session.start.astimezone(ZoneInfo(session.time_zone))
     assert room_window_state(slug, start - timedelta(hours=1)) == WindowState(False, start)
     assert room_window_state(slug, start - TEN).open
     assert room_window_state(slug, start + timedelta(minutes=59)).open
@@ -71,7 +73,8 @@ def test_selector_for_a_weekly_session(settings):
 @pytest.mark.django_db
 def test_selector_follows_cancelled_and_moved_occurrences():
     session = make_session(count=3)
-    slug, start, week = session.room.slug, session.start, timedelta(weeks=1)
+    slug, week = session.room.slug, timedelta(weeks=1)
+    start = session.start.astimezone(ZoneInfo(session.time_zone))  # wall-clock weeks
     services.occurrence_cancel(session=session, key=occurrence_key(start))
     assert room_window_state(slug, start) == WindowState(False, start + week)
     moved = start + week + timedelta(hours=2)
