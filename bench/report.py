@@ -240,14 +240,14 @@ def _other_tables(results: Results) -> str:
             )
     if "speedup" in two:
         notes.append(f"- two processes vs one: {num(two.get('speedup'), 2)}x.")
-        busy = machine_busy(
-            dig(two, "processes_2", "saturation"), results["meta"].get("cores") or 1
-        )
+        cores = results["meta"].get("cores")  # runs before 7 December did not record it
+        busy = machine_busy(dig(two, "processes_2", "saturation"), cores) if cores else None
         if busy is not None:
             used, cores = busy
             notes.append(
-                f"- While two processes were saturated, everything on the machine (servers, "
-                f"generator, Redis, PostgreSQL and the rest) used {used:.2f} of its {cores} cores "
+                f"- While two processes were saturated, everything (servers, generator, Redis, "
+                f"PostgreSQL, the rest of the machine and any time the hypervisor took back) used "
+                f"{used:.2f} of its {cores} cores "
                 f"({pct(used / cores)}): "
                 + (
                     "the machine, not Hearth, set the ratio."

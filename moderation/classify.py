@@ -165,11 +165,11 @@ def _lexicons(text_view: TextView) -> tuple[Classification, list[Span]]:
         if _crisis_self(text_view, spans, context):
             labels.add(Label.CRISIS_SELF)
         else:
-            dismissed += _negated(spans, _SELF_FILES, context)
+            dismissed += _negated(spans, _SELF_FILES, context, danger=False)
         if _crisis_danger(text_view, spans, context):
             labels.add(Label.CRISIS_DANGER)
         else:
-            dismissed += _negated(spans, _DANGER_FILES, context)
+            dismissed += _negated(spans, _DANGER_FILES, context, danger=True)
         if _harassment(text_view, spans, context):
             labels.add(Label.HARASSMENT)
     pii_kinds = find_pii(text_view)
@@ -182,8 +182,15 @@ _SELF_FILES = ("crisis_self.txt", "crisis_self_plans.txt")
 _DANGER_FILES = ("crisis_danger.txt", "crisis_danger_recent.txt")
 
 
-def _negated(spans: Spans, files: tuple[str, ...], context: MessageContext) -> list[Span]:
-    return [span for name in files for span in spans.get(name, ()) if context.negated_at(*span)]
+def _negated(
+    spans: Spans, files: tuple[str, ...], context: MessageContext, *, danger: bool
+) -> list[Span]:
+    return [
+        span
+        for name in files
+        for span in spans.get(name, ())
+        if context.negated_at(*span, danger=danger)
+    ]
 
 
 def _without(text_view: TextView, cut: Sequence[Span]) -> TextView:

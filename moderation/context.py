@@ -284,9 +284,17 @@ class MessageContext:
             return False
         return not recent(clause)
 
-    def negated_at(self, start: int, end: int) -> bool:
-        """Whether the match at canonical[start:end] is negated ("I'm not going to ...")."""
-        return negated(self.clause(start, end).before)
+    def negated_at(self, start: int, end: int, *, danger: bool = False) -> bool:
+        """Whether the match at canonical[start:end] is negated ("I'm not going to ..."), as
+        self_harm_counts (or, with ``danger``, danger_counts) reads negation."""
+        clause = self.clause(start, end)
+        return negated(clause.before) and not (danger and self._writer_negated_for_other(clause))
+
+    @staticmethod
+    def _writer_negated_for_other(clause: Clause) -> bool:
+        # "if I don't leave, he will kill me": the writer's own verb is negated, not the threat.
+        first = clause.match.split(" ", 1)[0]
+        return first in _OTHER_SUBJECT_STARTS and writer_negated(clause.before)
 
     def plan_counts(self, start: int, end: int) -> bool:
         """Whether a crisis_self_plans match (a plan named only as "it") is the writer's crisis:
@@ -313,9 +321,7 @@ class MessageContext:
     def danger_counts(self, start: int, end: int, *, needs_recent: bool) -> bool:
         """Whether a crisis_danger match is danger now (``needs_recent``: a past-tense one)."""
         clause = self.clause(start, end)
-        if negated(clause.before) and not (
-            clause.match.split(" ", 1)[0] in _OTHER_SUBJECT_STARTS and writer_negated(clause.before)
-        ):
+        if negated(clause.before) and not self._writer_negated_for_other(clause):
             return False
         if needs_recent:
             if not self._recent(clause):

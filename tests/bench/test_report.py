@@ -47,6 +47,12 @@ def test_report_says_the_machine_set_the_ratio_when_its_cores_were_full() -> Non
     assert "used 1.93 of its 2 cores (96.5%): the machine, not Hearth, set the ratio." in text
 
 
+def test_report_says_nothing_of_the_machine_when_the_run_did_not_record_its_cores() -> None:
+    results = _results(_saturation(1.2, 0.5, 0.03, 0.2))
+    del results["meta"]["cores"]
+    assert "the machine" not in report._other_tables(results)
+
+
 def test_report_says_there_was_room_when_the_cores_were_not_full() -> None:
     text = report._other_tables(_results(_saturation(1.2, 0.3, 0.03, 0.1), cores=4))
     assert "used 1.63 of its 4 cores (40.8%): the machine had room to spare." in text

@@ -120,6 +120,12 @@ def test_a_learned_label_cannot_rest_on_a_negated_phrase() -> None:
     assert not review(text).labels & CRISIS_LABELS
 
 
+def test_a_threat_after_the_writers_own_negated_verb_is_not_cut() -> None:
+    # "if i do not leave": the negation is the writer's, not the threat's (as the lists read it).
+    text = "he was screaming at me tonight. i know if i do not leave soon he will kill me someday"
+    assert Label.CRISIS_DANGER in review(text).labels
+
+
 def test_a_learned_label_beside_a_negated_phrase_stays() -> None:
     # Cut out the negated phrase and the goodbye is still there: the model's label holds.
     text = "not going to kill myself, i promise. wrote my letters tonight and gave my cat away"
