@@ -56,6 +56,21 @@ def next_transition(zone: str, after: datetime) -> date:
     raise AssertionError(f"{zone} has no transition within 400 days")
 
 
+def start_before_next_transition(zone: str) -> datetime:
+    """19:00 in ``zone`` before its next UTC offset change, always in the future: two weeks
+    before the change if that is still ahead, else one, else the day before. A weekly series
+    from it crosses the change."""
+    tz = ZoneInfo(zone)
+    change = next_transition(zone, datetime.now(UTC) + timedelta(days=2))  # today + 3 or later
+    return next(
+        candidate
+        for candidate in (
+            datetime.combine(change - timedelta(days=days), time(19), tz) for days in (14, 7, 1)
+        )
+        if candidate > datetime.now(UTC) + timedelta(hours=1)
+    )
+
+
 def make_session(
     *,
     facilitator: Any | None = None,

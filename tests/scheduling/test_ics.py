@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -10,7 +10,12 @@ import pytest
 from dateutil import rrule as du
 from icalendar import Calendar, vRecur
 
-from tests.scheduling.factories import client_for, days_ahead, make_session, next_transition
+from tests.scheduling.factories import (
+    client_for,
+    days_ahead,
+    make_session,
+    start_before_next_transition,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -69,16 +74,7 @@ def expand(calendar, *, own_vtimezone: bool):
 @pytest.mark.parametrize("zone", ["Europe/London", "America/New_York"])
 def test_session_ics_round_trips_across_dst(zone):
     tz = ZoneInfo(zone)
-    change = next_transition(zone, datetime.now(UTC) + timedelta(days=2))  # today + 3 or later
-    # Two weeks before the change if that is still ahead, else one, else the day before: always
-    # in the future, and the series crosses the change.
-    start = next(
-        candidate
-        for candidate in (
-            datetime.combine(change - timedelta(days=days), time(19), tz) for days in (14, 7, 1)
-        )
-        if candidate > datetime.now(UTC) + timedelta(hours=1)
-    )
+    start = start_before_next_transition(zone)
     session = make_session(start=start, count=6, time_zone=zone)
     keys = api_starts(session, start, start + timedelta(weeks=3))[1:3]
     owner = client_for(session.facilitator)

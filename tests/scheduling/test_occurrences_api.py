@@ -16,7 +16,7 @@ from tests.scheduling.factories import (
     days_ahead,
     make_session,
     make_user,
-    next_transition,
+    start_before_next_transition,
 )
 
 pytestmark = pytest.mark.django_db
@@ -65,16 +65,7 @@ def test_lists_upcoming_occurrences_with_times_and_seats():
 @pytest.mark.parametrize("zone", ["Europe/London", "America/New_York", "Australia/Sydney"])
 def test_weekly_occurrences_keep_local_time_across_the_next_dst_change(zone):
     tz = ZoneInfo(zone)
-    change = next_transition(zone, datetime.now(UTC) + timedelta(days=2))  # today + 3 or later
-    # Two weeks before the change if that is still ahead, else one, else the day before: always
-    # in the future, and the series crosses the change.
-    start = next(
-        candidate
-        for candidate in (
-            datetime.combine(change - timedelta(days=days), time(19), tz) for days in (14, 7, 1)
-        )
-        if candidate > datetime.now(UTC) + timedelta(hours=1)
-    )
+    start = start_before_next_transition(zone)
     make_session(start=start, count=5, time_zone=zone)
     results = listing(
         **{"from": start.isoformat(), "to": (start + timedelta(weeks=6)).isoformat()}
