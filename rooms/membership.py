@@ -1,5 +1,12 @@
 """Joining and leaving a room: who may connect, and how a connection catches up.
 
+Who may connect: the room exists and is open (a session's room only in its window), the person
+is not banned, and there is a place. In a drop-in room a place means fewer people than the room's
+capacity. In a session's room participants are counted against the session's capacity, with
+seats saved for confirmed RSVPs (``rooms.scheduling.reservations``), and facilitators (who take
+no seat) always have a place: the session's room capacity, the session's plus one, is the
+facilitator's place, and a moderator joining them is not a participant either.
+
 A connection joins in this order, so that it sees every message once and in order:
 attach its outbox to the hub (live messages wait there), read the room's last seq, send the
 welcome, replay stored messages after ``since``, then go live.
@@ -10,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from moderation.blocks import blocked_by
@@ -24,7 +32,8 @@ from rooms.hub import get_hub
 from rooms.identity import Identity
 from rooms.outbox import Outbox
 from rooms.protocol import ErrorCode, welcome_frame
-from rooms.scheduling.selectors import room_window_state
+from rooms.scheduling.reservations import SeatCheck, session_room_entry
+from rooms.scheduling.window import ALWAYS_OPEN
 from rooms.session_end import close_at_scheduled_end
 
 
@@ -64,15 +73,23 @@ async def join_room(
         raise RoomError(ErrorCode.NOT_FOUND)
     if not room.is_open:
         raise RoomError(ErrorCode.ROOM_CLOSED)
-    window = await in_db(room_window_state)(slug, timezone.now())
+    is_session = room.kind == "session"
+    window, check = ALWAYS_OPEN, None
+    if is_session:  # drop-in rooms are always open and have no RSVPs: no read for them
+        # A facilitator's place is beyond the session's capacity: no seat check for them.
+        window, check = await in_db(session_room_entry)(
+            slug,
+            room_id=room.id,
+            identity_key=None if can_facilitate else identity.key,
+            now=timezone.now(),
+        )
     if not window.open:
         raise RoomError(ErrorCode.ROOM_CLOSED, window.detail, next_start=window.next_start_iso)
     await _check_not_banned(identity.key)
     hub = await get_hub()
-    if await hub.participants(slug) >= room.capacity:
-        raise RoomError(ErrorCode.ROOM_FULL)
+    if not (is_session and can_facilitate):  # facilitators' places are beyond the capacity
+        _check_place(room.capacity, check, await hub.participants(slug))
 
-    is_session = room.kind == "session"
     member = Member(
         room_id=room.id,
         room_slug=slug,
@@ -118,6 +135,17 @@ async def join_room(
         raise
     outbox.go_live()
     return replace(member, joined_seq=last_seq)
+
+
+def _check_place(room_capacity: int, check: SeatCheck | None, participants: int) -> None:
+    """Refuse an arrival with no place: see the module's docstring for who counts."""
+    if check is None:
+        if participants >= room_capacity:
+            raise RoomError(ErrorCode.ROOM_FULL)
+    elif not check.admits(participants):
+        raise RoomError(
+            ErrorCode.ROOM_FULL, check.detail, schedule_url=reverse("frontend:schedule")
+        )
 
 
 async def _check_not_banned(identity_key: str) -> None:

@@ -314,6 +314,15 @@ def rsvp_by_token(token: str) -> RsvpInfo:
 # --- Room windows ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class RoomWindow:
+    """A room's window, and while it is open the meeting it is open for."""
+
+    state: WindowState
+    session: GroupSession | None = None  # None: not a group session's room (always open)
+    occurrence_id: int | None = None  # the open meeting's stored row; None: nobody RSVPed to it
+
+
 def room_window_state(room_slug: str, now: datetime) -> WindowState:
     """Whether a room can be joined at ``now``: drop-in rooms always; a session's room from
     HEARTH_SESSION_OPENS_MINUTES_BEFORE before an occurrence until its end.
@@ -321,15 +330,20 @@ def room_window_state(room_slug: str, now: datetime) -> WindowState:
     A slug with no room, or a session-kind room no group session owns, counts as open: the caller
     decides about those.
     """
+    return room_window(room_slug, now).state
+
+
+def room_window(room_slug: str, now: datetime) -> RoomWindow:
+    """``room_window_state`` with the session and the open occurrence's row (same queries)."""
     session = (
         GroupSession.objects.filter(room__slug=room_slug, room__kind=Room.Kind.SESSION)
         .select_related("room")
         .first()
     )
     if session is None:
-        return ALWAYS_OPEN
+        return RoomWindow(ALWAYS_OPEN)
     if session.status == GroupSession.Status.CANCELLED:
-        return WindowState(open=False)
+        return RoomWindow(WindowState(open=False), session)
     opens_before = timedelta(minutes=settings.HEARTH_SESSION_OPENS_MINUTES_BEFORE)
     after = now - MAX_DURATION
     # Look ahead in growing steps, so a weekly session costs one query and a sparse one a few.
@@ -337,16 +351,23 @@ def room_window_state(room_slug: str, now: datetime) -> WindowState:
         before = now + timedelta(days=days)
         slots = _slots_between(session, _rows_near([session.pk], after, before), after, before)
         live = [
-            (slot.start, slot.end)
+            slot
             for slot in slots
             if slot.row is None or slot.row.status != Occurrence.Status.CANCELLED
         ]
-        state = window_state(occurrences=live, now=now, opens_before=opens_before)
-        if state.open or state.next_start is not None:
-            return state
+        state = window_state(
+            occurrences=[(slot.start, slot.end) for slot in live],
+            now=now,
+            opens_before=opens_before,
+        )
+        if state.open:
+            slot = next(slot for slot in live if slot.start - opens_before <= now < slot.end)
+            return RoomWindow(state, session, slot.row.pk if slot.row is not None else None)
+        if state.next_start is not None:
+            return RoomWindow(state, session)
         if session.series_end is not None and session.series_end <= before:
             break
-    return WindowState(open=False)
+    return RoomWindow(WindowState(open=False), session)
 
 
 # --- Calendars ---------------------------------------------------------------------------------

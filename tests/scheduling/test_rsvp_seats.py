@@ -1,0 +1,227 @@
+"""Seats saved for confirmed RSVPs in a session's open room (``rooms.scheduling.reservations``).
+
+Over the websocket, in one process: a confirmed RSVP to the open meeting keeps a seat until its
+holder arrives; people who did not sign up take only the seats nobody is saving; waitlisted,
+cancelled and other meetings' RSVPs save nothing; the facilitator's place is not a participant's.
+The same over two daphne processes sharing Redis is ``test_rsvp_seats_processes``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from rooms.identity import Identity, new_identity
+from rooms.protocol import CloseCode
+from rooms.scheduling import selectors, services
+from rooms.scheduling.models import RSVP, GroupSession
+from rooms.scheduling.reservations import (
+    GROUP_FULL_DETAIL,
+    SEATS_SAVED_DETAIL,
+    SeatCheck,
+    session_room_entry,
+)
+from tests.circle.conftest import (
+    connect_user,  # noqa: F401  (a fixture, used by name)
+    make_user,
+)
+from tests.scheduling.factories import make_session
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _local_backplane(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.REDIS_URL = ""
+
+
+def open_session(capacity: int) -> GroupSession:
+    """A weekly session whose first meeting starts in five minutes: its room is open."""
+    start = (timezone.now() + timedelta(minutes=5)).replace(microsecond=0)
+    return make_session(start=start, count=4, capacity=capacity)
+
+
+def rsvp(session: GroupSession, identity: Identity, *, key: str | None = None) -> str:
+    """RSVP through the service, as the API does; returns the token."""
+    created = services.rsvp_create(
+        session_id=session.pk,
+        key=key or selectors.occurrence_key(session.start),
+        identity_key=identity.key,
+    )
+    return created.token
+
+
+async def refused(connect, slug: str, identity: Identity | None = None) -> dict:  # type: ignore[no-untyped-def]
+    client, first = await connect(slug, identity=identity)
+    assert first["type"] == "error", first
+    assert first["code"] == "room_full"
+    assert first["schedule_url"] == "/schedule/"
+    assert await client.closed() == CloseCode.ROOM_FULL
+    return first
+
+
+async def admitted(connect, slug: str, identity: Identity | None = None):  # type: ignore[no-untyped-def]
+    client, first = await connect(slug, identity=identity)
+    assert first["type"] == "welcome", first
+    return client
+
+
+async def test_a_holder_gets_in_after_people_who_did_not_sign_up_took_the_other_seats(connect):
+    session = await sync_to_async(open_session)(capacity=2)
+    holder = new_identity()
+    await sync_to_async(rsvp)(session, holder)
+    slug = session.room.slug
+
+    # People who did not sign up arrive early until one is turned away.
+    arrived = 0
+    for _ in range(5):
+        _, first = await connect(slug)
+        if first["type"] != "welcome":
+            break
+        arrived += 1
+    assert arrived == 1  # the other seat of two is the holder's
+    await admitted(connect, slug, holder)
+
+
+async def test_someone_without_an_rsvp_is_refused_while_seats_are_saved(connect):
+    session = await sync_to_async(open_session)(capacity=2)
+    await sync_to_async(rsvp)(session, new_identity())
+    slug = session.room.slug
+    await admitted(connect, slug)
+
+    frame = await refused(connect, slug)
+    assert frame["detail"] == SEATS_SAVED_DETAIL
+    assert "saved for people who signed up" in frame["detail"]
+    assert "RSVP" in frame["detail"] and "schedule" in frame["detail"]
+
+
+@pytest.mark.parametrize("kind", ["waitlisted", "cancelled", "another_meeting"])
+async def test_rsvps_that_are_not_confirmed_for_this_meeting_save_nothing(connect, kind):
+    session = await sync_to_async(open_session)(capacity=1)
+    person = new_identity()
+
+    def sign_up() -> None:
+        if kind == "another_meeting":  # next week's meeting: its room is not open now
+            schedule = selectors.schedule_of(session)
+            later = schedule.starts_between(
+                session.start + timedelta(days=1), session.start + timedelta(days=30)
+            )[0]
+            rsvp(session, person, key=selectors.occurrence_key(later))
+            return
+        token = rsvp(session, person)
+        if kind == "cancelled":
+            services.rsvp_cancel(token=token)
+        else:  # a full meeting's waitlist, without filling the meeting first
+            RSVP.objects.filter(identity_key=person.key).update(status=RSVP.Status.WAITLISTED)
+
+    await sync_to_async(sign_up)()
+    slug = session.room.slug
+    await admitted(connect, slug)  # nothing is saved: the one seat is anyone's
+    # And the person is no holder here: the seat is taken.
+    assert (await refused(connect, slug, person))["detail"] == GROUP_FULL_DETAIL
+
+
+async def test_a_holder_who_arrived_no_longer_counts_as_saved_and_reconnecting_counts_once(
+    connect,
+):
+    session = await sync_to_async(open_session)(capacity=2)
+    holder = new_identity()
+    await sync_to_async(rsvp)(session, holder)
+    slug = session.room.slug
+
+    first_tab = await admitted(connect, slug, holder)
+    await admitted(connect, slug)  # the holder's seat is taken by the holder, not saved twice
+    assert (await refused(connect, slug))["detail"] == GROUP_FULL_DETAIL  # 2 of 2, none saved
+
+    # A second tab, or a reconnect before the server saw the drop, is not a new person.
+    second_tab = await admitted(connect, slug, holder)
+    await first_tab.disconnect()
+    await second_tab.disconnect()
+    # Gone: the seat is saved again, and the holder gets it back.
+    assert (await refused(connect, slug))["detail"] == SEATS_SAVED_DETAIL
+    await admitted(connect, slug, holder)
+
+
+async def test_the_facilitator_gets_in_and_takes_no_participant_seat(connect, connect_user):  # noqa: F811
+    session = await sync_to_async(open_session)(capacity=1)
+    facilitator = await sync_to_async(lambda: session.facilitator)()
+    slug = session.room.slug
+
+    host, first = await connect_user(slug, facilitator)
+    assert first["type"] == "welcome" and first["alias"] == "Facilitator"
+    await admitted(connect, slug)  # the facilitator is here, yet the one seat is still free
+    await refused(connect, slug)
+
+    # Arriving when every participant's seat is taken: the room's one place beyond capacity.
+    await host.disconnect()
+    _, again = await connect_user(slug, facilitator)
+    assert again["type"] == "welcome"
+
+
+async def test_a_moderator_joining_the_facilitator_in_a_full_group_gets_in(connect, connect_user):  # noqa: F811
+    session = await sync_to_async(open_session)(capacity=1)
+    facilitator = await sync_to_async(lambda: session.facilitator)()
+    moderator = await sync_to_async(make_user)(moderator=True)
+    slug = session.room.slug
+    _, first = await connect_user(slug, facilitator)
+    assert first["type"] == "welcome"
+    await admitted(connect, slug)  # the group is full, and the room at its capacity of 2
+    _, joined = await connect_user(slug, moderator)
+    assert joined["type"] == "welcome"
+
+
+async def test_the_facilitator_does_not_use_a_seat_saved_for_a_holder(connect, connect_user):  # noqa: F811
+    session = await sync_to_async(open_session)(capacity=1)
+    holder = new_identity()
+    await sync_to_async(rsvp)(session, holder)
+    facilitator = await sync_to_async(lambda: session.facilitator)()
+    slug = session.room.slug
+
+    _, first = await connect_user(slug, facilitator)
+    assert first["type"] == "welcome"
+    assert (await refused(connect, slug))["detail"] == SEATS_SAVED_DETAIL
+    await admitted(connect, slug, holder)
+
+
+async def test_drop_in_rooms_keep_the_plain_capacity_check(connect, make_room):
+    room = await sync_to_async(make_room)(capacity=1)
+    await admitted(connect, room.slug)
+    _, first = await connect(room.slug)
+    assert first["code"] == "room_full"
+    assert "schedule_url" not in first
+
+
+def test_the_seat_check_costs_one_query_more_than_the_window():
+    session = open_session(capacity=3)
+    holder = new_identity()
+    rsvp(session, holder)
+    room, now = session.room, timezone.now()
+    with CaptureQueriesContext(connection) as window_only:
+        selectors.room_window_state(room.slug, now)
+    with CaptureQueriesContext(connection) as with_seats:
+        state, check = session_room_entry(
+            room.slug, room_id=room.pk, identity_key=holder.key, now=now
+        )
+    assert state.open
+    assert check == SeatCheck(capacity=3, holder=True, here=False, seated=0, reserved=1)
+    assert len(with_seats) == len(window_only) + 1
+    with CaptureQueriesContext(connection) as facilitator:
+        _, none = session_room_entry(room.slug, room_id=room.pk, identity_key=None, now=now)
+    assert none is None and len(facilitator) == len(window_only)
+
+
+async def test_a_drop_in_join_reads_nothing_about_sessions(connect, make_room, monkeypatch):
+    from rooms import membership
+
+    room = await sync_to_async(make_room)()
+
+    def must_not_run(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("a drop-in room read the session window")
+
+    monkeypatch.setattr(membership, "session_room_entry", must_not_run)
+    await admitted(connect, room.slug)
