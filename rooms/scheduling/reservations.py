@@ -37,6 +37,11 @@ GROUP_FULL_DETAIL = (
     "schedule."
 )
 
+HOLDER_FULL_DETAIL = (
+    "This group is full right now, though you signed up: it may have been made smaller. Please "
+    "try again in a little while."
+)
+
 
 @dataclass(frozen=True, slots=True)
 class SeatCheck:
@@ -76,7 +81,9 @@ class SeatCheck:
     @property
     def detail(self) -> str:
         """The sentence for someone refused: seats saved for others, or simply full."""
-        return SEATS_SAVED_DETAIL if self.reserved > 0 and not self.holder else GROUP_FULL_DETAIL
+        if self.holder:  # only when the group holds more than its capacity (it was made smaller)
+            return HOLDER_FULL_DETAIL
+        return SEATS_SAVED_DETAIL if self.reserved > 0 else GROUP_FULL_DETAIL
 
 
 def session_room_entry(

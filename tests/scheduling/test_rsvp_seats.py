@@ -22,6 +22,7 @@ from rooms.scheduling import selectors, services
 from rooms.scheduling.models import RSVP, GroupSession
 from rooms.scheduling.reservations import (
     GROUP_FULL_DETAIL,
+    HOLDER_FULL_DETAIL,
     SEATS_SAVED_DETAIL,
     SeatCheck,
     session_room_entry,
@@ -225,3 +226,14 @@ async def test_a_drop_in_join_reads_nothing_about_sessions(connect, make_room, m
 
     monkeypatch.setattr(membership, "session_room_entry", must_not_run)
     await admitted(connect, room.slug)
+
+
+async def test_a_holder_is_refused_only_when_the_group_was_made_smaller_than_its_rsvps(connect):
+    session = await sync_to_async(open_session)(capacity=2)
+    first, second = new_identity(), new_identity()
+    await sync_to_async(rsvp)(session, first)
+    await sync_to_async(rsvp)(session, second)
+    await sync_to_async(services.session_update)(session=session, capacity=1)
+    slug = session.room.slug
+    await admitted(connect, slug, first)
+    assert (await refused(connect, slug, second))["detail"] == HOLDER_FULL_DETAIL
