@@ -218,3 +218,36 @@ def test_the_tools_are_accessible_and_fit_a_phone(
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(screenshots / f"room-{name}-{size}.png"))
         page.screenshot(path=str(screenshots / f"room-{name}-{size}-full.png"), full_page=True)
+
+
+SAVE_THE_LAST_SEAT = """
+from rooms.scheduling import selectors, services
+from rooms.scheduling.models import GroupSession
+
+session = GroupSession.objects.get(room__slug={slug!r})
+session.capacity = 1
+session.save(update_fields=["capacity"])
+# Someone else (another browser's identity) holds the only place of this meeting.
+services.rsvp_create(
+    session_id=session.pk, key=selectors.occurrence_key(session.start), identity_key="x" * 64
+)
+"""
+
+
+def test_a_seat_saved_for_an_rsvp_turns_others_away_with_the_way_to_a_place(
+    hearth: Hearth, visitor: Any
+) -> None:
+    slug = session_room(hearth, "facilitate-saved-seat")
+    hearth.manage("shell", "-c", SAVE_THE_LAST_SEAT.format(slug=slug))
+
+    page = visitor(viewport=PHONE).open(f"/rooms/{slug}/")
+    page.get_by_role("button", name="I'll follow these").click()
+
+    alert = page.locator("#room-alert")
+    expect(alert).to_contain_text("the seats left are saved for people who signed up")
+    schedule = alert.get_by_role("link", name="See the schedule")
+    expect(schedule).to_have_attribute("href", "/schedule/")
+    expect(alert.get_by_role("link", name="Back to the rooms")).to_be_visible()
+    expect(page.get_by_role("button", name="Send", exact=True)).to_be_disabled()
+    schedule.click()
+    expect(page).to_have_url(re.compile(r"/schedule/$"))

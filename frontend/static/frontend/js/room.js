@@ -612,10 +612,14 @@ socket.addEventListener("fatal", ({ detail }) => {
   const why = sessionEnded
     ? "This session has ended."
     : detail.detail || "This room cannot be joined right now.";
-  ui.alert.replaceChildren(
-    document.createTextNode(`${why} `),
-    el("a", { href: "/" }, "Back to the rooms"),
-  );
+  const links = [el("a", { href: "/" }, "Back to the rooms")];
+  // A full group's frame points to the schedule, where an RSVP saves a place next time. Only a
+  // path on this site is followed.
+  const schedule = typeof detail.schedule_url === "string" ? detail.schedule_url : "";
+  if (!sessionEnded && schedule.startsWith("/") && !schedule.startsWith("//")) {
+    links.unshift(el("a", { href: schedule }, "See the schedule"), document.createTextNode(" · "));
+  }
+  ui.alert.replaceChildren(document.createTextNode(`${why} `), ...links);
   ui.alert.hidden = false;
   ui.send.disabled = true;
   ui.body.disabled = true;
