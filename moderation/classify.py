@@ -13,7 +13,7 @@ after the lexicons are loaded.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from moderation.context import ALL_CUES, MessageContext
@@ -29,6 +29,7 @@ __all__ = [
     "classify_lexicons_view",
     "classify_view",
     "learned_in_context",
+    "lexicons_and_negated",
     "warm_up",
 ]
 
@@ -112,30 +113,41 @@ def classify_view(text_view: TextView) -> Classification:
 
 
 def learned_in_context(
-    text_view: TextView, learned: frozenset[Label], dismissed: Sequence[Span] = ()
+    text_view: TextView,
+    learned: frozenset[Label],
+    dismissed: Sequence[Span] = (),
+    predictor: Callable[[TextView], frozenset[Label]] = predict,
 ) -> frozenset[Label]:
     """The model's labels that survive the message's context. The model weighs words, not time
     or intent: a message that says things are better now keeps none ("...but I'm safe now"), a
     plan that the message names as something else is not a suicide plan ("my plan is to do it
     on Monday, then tell the police"), and danger in a hypothetical or a vague future ("he'll
-    find me one day") is not danger now.
+    find me one day") is not danger now. A protection order (lexicons/orders.txt) is not
+    safety now, only protection: it keeps no learned crisis_self label, but a danger label
+    stays ("my protective order says 500 ft. he's standing at the end of my drive").
 
-    ``dismissed``: crisis phrases the lexicons found negated ("I'm not going to kill myself, I
-    promise"). The model does not see negation, so a label it gives must hold without those
-    words: it is scored again on the message with them cut out, and what rested on them goes.
-    (Only negation: phrases withheld as past or reported speech are often a crisis said
-    indirectly, "rang my brother and said goodbye to him", which the model rightly catches.)
+    ``dismissed``: crisis phrases the lexicons found negated, each from its negator ("I'm not
+    going to kill myself, I promise"). The model sees neither negation nor idioms, so a label
+    it gives must hold without those words and without the message's idioms (idioms.txt:
+    "I can't stop beating myself up about it"): it is scored again on the message with them
+    cut out, and what rested on them goes. (Only these: phrases withheld as past or reported
+    speech are often a crisis said indirectly, "rang my brother and said goodbye to him",
+    which the model rightly catches.) ``predictor``: the model (the cross-author folds pass
+    one trained without the fold).
     """
-    if dismissed:
-        learned = learned & predict(_without(text_view, dismissed))
+    context = MessageContext(text_view, _INDEX.keys(text_view.word_set))
+    end = len(text_view.canonical)
+    cut = [*dismissed, *context.cue_spans("idioms.txt", 0, end)]
+    if cut:
+        learned = learned & predictor(_without(text_view, cut))
         if not learned:
             return _NO_LABELS
-    context = MessageContext(text_view, _INDEX.keys(text_view.word_set))
     if context.recovery:
-        return _NO_LABELS
+        if Label.CRISIS_DANGER not in learned or context.recovered:
+            return _NO_LABELS
+        learned = _DANGER_ONLY  # only an order: protected, not safe
     if Label.CRISIS_SELF in learned and context.names_other_plan:
         learned = learned - _SELF_ONLY
-    end = len(text_view.canonical)
     if (
         Label.CRISIS_DANGER in learned
         and not context.cue_in("recent.txt", 0, end)
@@ -148,6 +160,12 @@ def learned_in_context(
 def classify_lexicons_view(text_view: TextView) -> Classification:
     """The lexicons' labels alone (the model's cross-author figures compare with these)."""
     return _lexicons(text_view)[0]
+
+
+def lexicons_and_negated(text_view: TextView) -> tuple[Classification, list[Span]]:
+    """The lexicons' labels and the crisis phrases they found negated (what classify_view
+    passes to learned_in_context; the cross-author folds use it the same way)."""
+    return _lexicons(text_view)
 
 
 def _lexicons(text_view: TextView) -> tuple[Classification, list[Span]]:
@@ -185,12 +203,14 @@ _DANGER_FILES = ("crisis_danger.txt", "crisis_danger_recent.txt")
 def _negated(
     spans: Spans, files: tuple[str, ...], context: MessageContext, *, danger: bool
 ) -> list[Span]:
-    return [
-        span
-        for name in files
-        for span in spans.get(name, ())
-        if context.negated_at(*span, danger=danger)
-    ]
+    """The negated matches, each from its negator ("not going to kill myself")."""
+    found = []
+    for name in files:
+        for span in spans.get(name, ()):
+            negated = context.negated_span(*span, danger=danger)
+            if negated is not None:
+                found.append(negated)
+    return found
 
 
 def _without(text_view: TextView, cut: Sequence[Span]) -> TextView:

@@ -15,7 +15,7 @@ at a sentence end or at "but", "though", "however"...):
 - hypotheticals and a vague future for danger ("unless he hurts me", "he'll find me one day");
 - idioms overlapping the match ("dying to see", "I'd kill for a coffee");
 - for a plan named only as "it", another plan named in the message ("...to leave him").
-The cue phrases are data (lexicons/past.txt, recent.txt, recovery.txt, reported.txt,
+The cue phrases are data (lexicons/past.txt, recent.txt, recovery.txt, orders.txt, reported.txt,
 harassment_reported.txt, hypothetical.txt, future.txt, idioms.txt, other_plans.txt); the
 small closed word classes below (negators, pronouns) are grammar, not vocabulary, and live
 here.
@@ -31,7 +31,15 @@ from bisect import bisect_left, bisect_right
 from moderation.matching import PhraseSet, load_phrase_set
 from moderation.skeleton import TextView
 
-__all__ = ["ALL_CUES", "CUES", "Clause", "MessageContext", "nearest_subject", "negated"]
+__all__ = [
+    "ALL_CUES",
+    "CUES",
+    "Clause",
+    "MessageContext",
+    "nearest_subject",
+    "negated",
+    "negation_start",
+]
 
 _NEGATORS = frozenset({"not", "never", "nor", "neither", "hardly", "barely", "nobody"})
 # "no" negates only in these pairs: "no longer want to die", not "nooo i want to die".
@@ -78,6 +86,24 @@ def _tokens(text: str) -> list[str]:
 
 def negated(before: str) -> bool:
     """A negator in the last few words before a match, with no blocker after it."""
+    return _negator(before) is not None
+
+
+def negation_start(before: str) -> int | None:
+    """Where in ``before`` the negator that negates the match starts, if one does ("i am
+    |not going to..."): cutting a denied phrase cuts its negator too, so that what is left
+    ("i am") does not read as "i am not (okay)"."""
+    back = _negator(before)
+    if back is None:
+        return None
+    stripped = before.rstrip(" ")
+    tail = " ".join(stripped.rsplit(" ", back)[-back:])
+    return len(stripped) - len(tail)
+
+
+def _negator(before: str) -> int | None:
+    """How many words from the end of ``before`` the negating word stands (1: the last word),
+    or None when the match is not negated."""
     tokens = _tokens(before)
     if "," in tokens:
         tokens = tokens[len(tokens) - tokens[::-1].index(",") :]
@@ -88,8 +114,10 @@ def negated(before: str) -> bool:
         # "why don't you just..." suggests rather than denies.
         is_suggestion = token == "not" and tokens[max(0, index - 2) : index] == ["why", "do"]
         if (token in _NEGATORS or is_no_pair) and not is_suggestion:
-            return _NEGATION_BLOCKERS.isdisjoint(tokens[index + 1 :])
-    return False
+            if _NEGATION_BLOCKERS.isdisjoint(tokens[index + 1 :]):
+                return len(tokens) - index
+            return None
+    return None
 
 
 # The first word of a danger phrase that names someone else as the one acting ("he will...").
@@ -128,6 +156,7 @@ CUE_FILES = (
     "past.txt",
     "recent.txt",
     "recovery.txt",
+    "orders.txt",
     "reported.txt",
     "harassment_reported.txt",
     "hypothetical.txt",
@@ -226,9 +255,19 @@ class MessageContext:
 
     @property
     def recovery(self) -> bool:
+        """The message says the writer is safe or better now (recovery.txt), or protected by
+        an order (orders.txt)."""
         if self._recovery is None:
-            self._recovery = bool(self.cue_spans("recovery.txt", 0, len(self.canonical)))
+            self._recovery = self.recovered or bool(
+                self.cue_spans("orders.txt", 0, len(self.canonical))
+            )
         return self._recovery
+
+    @property
+    def recovered(self) -> bool:
+        """The message says the writer is safe or better now (recovery.txt; an order alone
+        does not say so)."""
+        return bool(self.cue_spans("recovery.txt", 0, len(self.canonical)))
 
     @property
     def names_other_plan(self) -> bool:
@@ -255,16 +294,27 @@ class MessageContext:
         return any(s < match_end and clause.match_start < e for s, e in spans)
 
     def _recent(self, clause: Clause) -> bool:
-        return self.cue_in("recent.txt", clause.start, clause.end)
+        """A sign of now in the clause that is not part of a past cue ("a year ago tonight"
+        tells an anniversary, not tonight)."""
+        return self._now_in(clause, None)
 
     def _recent_outside_match(self, clause: Clause) -> bool:
         """A sign of now in the clause that is not a word of the match itself: "again" in
         "he'd say I'd never see the kids again" does not make a retold threat current."""
-        match_start, match_end = clause.match_start, clause.match_start + len(clause.match)
-        return any(
-            e <= clause.end + 1 and not (match_start - 1 <= s and e <= match_end + 1)
+        return self._now_in(clause, (clause.match_start, clause.match_start + len(clause.match)))
+
+    def _now_in(self, clause: Clause, besides: tuple[int, int] | None) -> bool:
+        """Whether a recent.txt cue lies in the clause, outside canonical[besides] (a match)
+        and outside every past cue ("a year ago tonight", "this time last year")."""
+        found = [
+            (s, e)
             for s, e in self.cue_spans("recent.txt", clause.start, clause.end)
-        )
+            if e <= clause.end + 1 and not (besides and besides[0] - 1 <= s and e <= besides[1] + 1)
+        ]
+        if not found:
+            return False
+        past = self.cue_spans("past.txt", clause.start, clause.end)
+        return any(not any(ps <= s and e <= pe for ps, pe in past) for s, e in found)
 
     def _before(self, name: str, clause: Clause) -> bool:
         return self.cue_in(name, clause.start, clause.match_start)
@@ -287,8 +337,16 @@ class MessageContext:
     def negated_at(self, start: int, end: int, *, danger: bool = False) -> bool:
         """Whether the match at canonical[start:end] is negated ("I'm not going to ..."), as
         self_harm_counts (or, with ``danger``, danger_counts) reads negation."""
+        return self.negated_span(start, end, danger=danger) is not None
+
+    def negated_span(self, start: int, end: int, *, danger: bool = False) -> tuple[int, int] | None:
+        """The match with the negator that denies it ("not going to kill myself"), or None
+        when it is not negated (as negated_at reads it)."""
         clause = self.clause(start, end)
-        return negated(clause.before) and not (danger and self._writer_negated_for_other(clause))
+        at = negation_start(clause.before)
+        if at is None or (danger and self._writer_negated_for_other(clause)):
+            return None
+        return clause.start + at, end
 
     @staticmethod
     def _writer_negated_for_other(clause: Clause) -> bool:

@@ -4,13 +4,14 @@ Owns: loading the labelled sets, computing precision and recall per label and th
 figures the tests hold the step to, and printing them as a markdown table:
 
     .venv/bin/python -m moderation.evaluation
-        [--split dev|holdout|holdout2|holdout3|holdout4|holdout5|all|each] [--errors] [PATH ...]
+        [--split dev|holdout|holdout2|...|holdout6|all|each] [--errors] [PATH ...]
 
-With no PATH it reads labelled.jsonl (splits "dev" and "holdout") and, when they exist,
-holdout_2.jsonl and holdout_3.jsonl (splits "holdout2", "holdout3"; both spent, tuning sets
-now); "each" (the default) prints all, then every split. A file named holdout_N.jsonl given as
-PATH gets the split "holdoutN" (the blind holdout_4.jsonl and holdout_5.jsonl are run by the
-lead, by PATH).
+With no PATH it reads labelled.jsonl (splits "dev" and "holdout") and, when they exist, the
+spent holdout_2.jsonl to holdout_5.jsonl (splits "holdout2" to "holdout5": each written blind
+by another author, run once blind, studied since); "each" (the default) prints all, then every
+split. A file named holdout_N.jsonl given as PATH gets the split "holdoutN". A blind set
+(BLIND_FILES: holdout_6.jsonl) is never read unless given as PATH: it is run once, by the
+lead; it need not exist.
 
 Must not: change what review() decides, or be imported by the message path.
 """
@@ -32,11 +33,12 @@ __all__ = ["DEFAULT_PATH", "Example", "Report", "evaluate", "load_examples", "ma
 DEFAULT_PATH = (
     Path(__file__).resolve().parent.parent / "tests" / "moderation" / "data" / "labelled.jsonl"
 )
-# Written blind, by someone other than the lexicons' author, after the first holdout was spent.
-HOLDOUT2_PATH = DEFAULT_PATH.parent / "holdout_2.jsonl"
-# Written blind by another author during the third round; run once blind, spent since.
-HOLDOUT3_PATH = DEFAULT_PATH.parent / "holdout_3.jsonl"
-SPLITS = ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5")
+# Written blind, each by another author, run once blind and studied since (spent): read by
+# default when present.
+SPENT_PATHS = tuple(DEFAULT_PATH.parent / f"holdout_{n}.jsonl" for n in (2, 3, 4, 5))
+# Blind: never read unless given as a PATH (the lead runs it once). It may not exist yet.
+BLIND_FILES = ("holdout_6.jsonl",)
+SPLITS = ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6")
 _HOLDOUT_FILE = re.compile(r"holdout_(\d+)\.jsonl")
 
 
@@ -152,7 +154,8 @@ def markdown(reports: Sequence[Report]) -> str:
 
 
 def default_paths() -> list[Path]:
-    return [DEFAULT_PATH] + [path for path in (HOLDOUT2_PATH, HOLDOUT3_PATH) if path.exists()]
+    """labelled.jsonl and the spent sets that exist; never a blind set."""
+    return [DEFAULT_PATH] + [path for path in SPENT_PATHS if path.exists()]
 
 
 def default_split(path: Path) -> str:
@@ -167,6 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--split", choices=(*SPLITS, "all", "each"), default="each")
     parser.add_argument("--errors", action="store_true", help="list every disagreement")
     args = parser.parse_args(argv)
+    for path in args.paths:
+        if not path.is_file():
+            parser.error(f"{path}: no such file")
     examples = [
         example
         for path in args.paths or default_paths()
@@ -174,6 +180,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     known = (*SPLITS, *sorted({e.split for e in examples} - set(SPLITS)))
     present = [split for split in known if any(e.split == split for e in examples)]
+    if args.split not in ("each", "all", *present):
+        blind = [name for name in BLIND_FILES if default_split(Path(name)) == args.split]
+        hint = f": a blind set, read only as a PATH ({blind[0]})" if blind else ""
+        parser.error(f"no message of split {args.split} in the files read{hint}")
     splits = ("all", *present) if args.split == "each" else (args.split,)
     reports = [evaluate(examples, split=split) for split in splits]
     print(markdown(reports))

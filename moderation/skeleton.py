@@ -80,6 +80,23 @@ _KNOWN_BY_SHAPE = _load_known()
 _KNOWN = frozenset(word for words in _KNOWN_BY_SHAPE.values() for word in words)
 
 
+def _load_joinable() -> frozenset[str]:
+    """Words of the crisis and harassment lists (four letters or more) that a dot, hyphen or
+    underscore inside a chunk may split to dodge them ("sui.cide", "over-dose")."""
+    words: set[str] = set()
+    for name in _JOINABLE_FILES:
+        for _, entry in read_entries(name):
+            words.update(word for word in re.findall(r"[a-z]+", entry.lower()) if len(word) >= 4)
+    return frozenset(words)
+
+
+_JOINABLE_FILES = (
+    "crisis_self.txt", "crisis_self_plans.txt", "crisis_danger.txt", "crisis_danger_recent.txt",
+    "harassment.txt", "slurs.txt", "insults.txt", "macros.txt"
+)  # fmt: skip
+_JOINABLE = _load_joinable()
+
+
 def _run_lengths(word: str) -> list[int]:
     return [len(match.group(0)) for match in _RUNS.finditer(word)]
 
@@ -284,7 +301,9 @@ def _chunk(chunk: str) -> _Chunk:
         if chunk[-1] in ".!?;":
             chunk_words += _BOUNDARY
     else:
-        chunk_words = tuple(w for t in _TOKENS.findall(chunk) for w in _words_of_token(t))
+        chunk_words = _joined_words(chunk) or tuple(
+            w for t in _TOKENS.findall(chunk) for w in _words_of_token(t)
+        )
     letter = _single(chunk)
     result = _Chunk(chunk_words, dense, letter, dense is not None or letter is not None, chunk)
     if len(_CHUNK_CACHE) >= _TOKEN_CACHE_LIMIT:
@@ -295,6 +314,28 @@ def _chunk(chunk: str) -> _Chunk:
         end = " " if letter is None else "\t"
         _CHUNK_TEXT[chunk] = "".join(word + end for word in chunk_words)
     return result
+
+
+_SPLIT_WORD = re.compile(r"[\w$@|!*]+(?:[.\-_][\w$@|!*]+)+")
+_INNER_SEPARATORS = re.compile(r"[.\-_]")
+
+
+def _joined_words(chunk: str) -> tuple[str, ...] | None:
+    """The words of a chunk whose inner dots, hyphens or underscores split a word of the
+    crisis and harassment lists ("sui.cide" -> "suicide", "over-dose."), else None. Only
+    towards those words: "fine.then" or "well-being" keep their parts."""
+    opened = chunk.lstrip("'\"([")  # an opening quote or bracket gives no words
+    core = opened.rstrip(".!?,;:'\")]")
+    if not _SPLIT_WORD.fullmatch(core):
+        return None
+    joined = _INNER_SEPARATORS.sub("", core)
+    words = tuple(w for t in _TOKENS.findall(joined) for w in _words_of_token(t))
+    if len(words) != 1 or words[0] not in _JOINABLE:
+        return None
+    end = opened[len(core) :]
+    if not end:
+        return words
+    return words + tuple(w for t in _TOKENS.findall(end) for w in _words_of_token(t))
 
 
 def _single(chunk: str) -> str | None:

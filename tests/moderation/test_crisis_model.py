@@ -27,19 +27,29 @@ def test_retraining_reproduces_the_committed_weights() -> None:
     assert training.dumps(training.train(training.load_rows())) == MODEL_PATH.read_text("utf-8")
 
 
-@pytest.mark.parametrize("blind", ["holdout_4.jsonl", "holdout_5.jsonl"])
+def test_the_blind_set_is_holdout_6() -> None:
+    # holdout_4 and holdout_5 were studied in the fifth round and train the model now (chosen
+    # on the cross-author folds); the lead writes holdout_6.jsonl, which nothing may train on.
+    assert training.BLIND == ("holdout_6",)
+    assert frozenset({"holdout6"}) == training.BLIND_SPLITS
+    assert {"holdout_4.jsonl", "holdout_5.jsonl"} <= set(training.TRAINING_FILES)
+    assert {"holdout_4.jsonl", "holdout_5.jsonl"} <= set(training.FOLDS)
+
+
+@pytest.mark.parametrize("blind", ["holdout_6.jsonl", "holdout6.jsonl", "old/holdout_6.jsonl"])
 def test_training_never_reads_a_blind_holdout(blind: str) -> None:
+    # Refused by name, before any file is opened: the file may not exist yet.
     assert blind not in training.TRAINING_FILES
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="blind"):
         training.load_rows((blind,))
 
 
 def test_training_refuses_a_blind_row_in_any_file(tmp_path: Path, monkeypatch: Any) -> None:
     smuggled = tmp_path / "extra.jsonl"
-    row = {"text": "i want to die", "labels": ["crisis_self"], "split": "holdout5"}
+    row = {"text": "i want to die", "labels": ["crisis_self"], "split": "holdout6"}
     smuggled.write_text(json.dumps(row) + "\n")
     monkeypatch.setattr(training, "DATA_DIR", tmp_path)
-    with pytest.raises(ValueError, match="holdout5"):
+    with pytest.raises(ValueError, match="holdout6"):
         training.load_rows(("extra.jsonl",))
 
 
@@ -113,9 +123,12 @@ def test_repeating_words_neither_makes_nor_hides_a_crisis(text: str) -> None:
     assert _predict(text) == once
 
 
-def test_a_learned_label_cannot_rest_on_a_negated_phrase() -> None:
-    # The phrase lists see the negation; the model alone would flag the words "kill myself".
-    text = "I'm not going to kill myself, I promise"
+@pytest.mark.parametrize(
+    "text",
+    ["i am not going to kill myself tonight", "i do not want to die, i promise"],
+)
+def test_a_learned_label_cannot_rest_on_a_negated_phrase(text: str) -> None:
+    # The phrase lists see the negation; the model alone flags the words ("kill myself").
     assert predict(view(sanitize(normalize(text)))) == {Label.CRISIS_SELF}
     assert not review(text).labels & CRISIS_LABELS
 

@@ -5,16 +5,20 @@ data/labelled.jsonl holds peer-support messages written for this purpose. 143 of
 they had been run once; that holdout has since been studied (its misses were fixed in
 general ways), so it is no longer blind. The second round of work added its own examples to
 "dev", so the old holdout's share fell from 32% to 16% (15% after the third round, 14% after
-the fourth). data/holdout_2.jsonl and data/holdout_3.jsonl (written blind by other authors,
-"split": "holdout2" and "holdout3") were each run once blind and are now spent too: tuning
-sets with regression checks below.
-`python -m moderation.evaluation` prints the full table (docs/moderation.md has the figures).
+the fourth). data/holdout_2.jsonl to data/holdout_5.jsonl (each written blind by another
+author, "split": "holdout2" to "holdout5") were each run once blind and are now spent:
+studied, tuned on, and (holdout_4 and holdout_5 since the fifth round) trained on, with
+regression checks below. holdout_6.jsonl, when the lead adds it, is blind: nothing here reads
+it. `python -m moderation.evaluation` prints the full table (docs/moderation.md has the
+figures).
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -80,21 +84,21 @@ def test_long_ordinary_posts_are_not_crises() -> None:
     assert len(flagged) <= 0.03 * len(texts), flagged
 
 
-# --- the sets written blind by other authors --------------------------------------------------
-# Each was run once, blind, then recorded in docs/moderation.md:
-# - holdout2: crisis recall 0.654 (53 of 81). The third round studied its misses, so it is a
-#   tuning set now;
+# --- the sets written blind by other authors -------------------------------------------------
+# Each was run once, blind, then recorded in docs/moderation.md, and is spent since:
+# - holdout2: crisis recall 0.654 (53 of 81). The third round studied its misses;
 # - holdout3: crisis recall 0.616 (45 of 73), 6 of 100 ordinary flagged, pii 0.912, harassment
-#   0.750. The fourth round studied its misses: a tuning set now;
+#   0.750. The fourth round studied its misses;
 # - holdout4: crisis recall 0.784 (76 of 97; the lexicons alone 0.546), 1 of 113 ordinary
-#   flagged, run at the end of the fourth round and of the learned model's work; 0.835 and 2 of
-#   113 once the model also trained on train_5.jsonl (a new author's training set, chosen on the
-#   cross-author folds). Nobody has studied its misses;
-# - holdout5: crisis recall 0.901 (91 of 101; 0.861 with the model before train_5), 5 of 113
-#   ordinary flagged (3 before), pii 1.000, harassment 0.833, its one blind run. Nobody has
-#   studied its misses.
-# The bars sit below each set's figures when they were set (for the tuning sets, the tuned
-# figures): they stop a change from losing what the step generalises to and tune nothing.
+#   flagged, at the end of the fourth round; 0.835 and 2 of 113 once the model also trained
+#   on train_5.jsonl;
+# - holdout5: crisis recall 0.901 (91 of 101), 5 of 113 ordinary flagged, pii 1.000,
+#   harassment 0.833, its one blind run.
+# The fifth round studied holdout4's and holdout5's misses and false flags (new phrases and
+# context rules for their families) and trained the model on both (chosen on the cross-author
+# folds): 1.000 and 0 of 113 on holdout4, 0.990 and 0 of 113 on holdout5, in-sample now.
+# The bars sit a little below each set's tuned figures (above, for ordinary messages flagged):
+# they stop a change from losing what was fixed, and measure no generalisation.
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,7 @@ class Bars:
     harassment: float  # precision and recall
 
 
-BLIND_SETS = {
+OTHER_AUTHORS_SETS = {
     "holdout_2.jsonl": Bars(
         crisis_recall=0.90, ordinary_flagged=0.03, pii_recall=0.80, harassment=0.6
     ),
@@ -113,42 +117,94 @@ BLIND_SETS = {
         crisis_recall=0.93, ordinary_flagged=0.03, pii_recall=0.90, harassment=0.75
     ),
     "holdout_4.jsonl": Bars(
-        crisis_recall=0.82, ordinary_flagged=0.03, pii_recall=0.95, harassment=0.75
+        crisis_recall=0.97, ordinary_flagged=0.02, pii_recall=0.95, harassment=0.9
     ),
     "holdout_5.jsonl": Bars(
-        crisis_recall=0.88, ordinary_flagged=0.05, pii_recall=0.95, harassment=0.8
+        crisis_recall=0.97, ordinary_flagged=0.02, pii_recall=0.95, harassment=0.9
     ),
 }
 
 
-@pytest.fixture(scope="module", params=sorted(BLIND_SETS))
-def blind_set(request: pytest.FixtureRequest) -> tuple[Report, Bars]:
+@pytest.fixture(scope="module", params=sorted(OTHER_AUTHORS_SETS))
+def other_authors_set(request: pytest.FixtureRequest) -> tuple[Report, Bars]:
     name = request.param
     examples = load_examples(DEFAULT_PATH.parent / name, default_split=name[:-6].replace("_", ""))
     assert len(examples) >= 200
-    return evaluate(examples, split="all"), BLIND_SETS[name]
+    return evaluate(examples, split="all"), OTHER_AUTHORS_SETS[name]
 
 
-def test_crisis_recall_on_other_authors_sets(blind_set: tuple[Report, Bars]) -> None:
-    report, bars = blind_set
+def test_crisis_recall_on_other_authors_sets(other_authors_set: tuple[Report, Bars]) -> None:
+    report, bars = other_authors_set
     assert report.crisis.recall >= bars.crisis_recall, report.errors
 
 
 def test_ordinary_messages_of_other_authors_are_rarely_flagged_as_crisis(
-    blind_set: tuple[Report, Bars],
+    other_authors_set: tuple[Report, Bars],
 ) -> None:
-    report, bars = blind_set
+    report, bars = other_authors_set
     assert report.ordinary_crisis_rate <= bars.ordinary_flagged, report.errors
 
 
-def test_pii_recall_on_other_authors_sets(blind_set: tuple[Report, Bars]) -> None:
-    report, bars = blind_set
+def test_pii_recall_on_other_authors_sets(other_authors_set: tuple[Report, Bars]) -> None:
+    report, bars = other_authors_set
     assert report.score("pii").recall >= bars.pii_recall, report.errors
 
 
 def test_harassment_on_other_authors_sets_does_not_collapse(
-    blind_set: tuple[Report, Bars],
+    other_authors_set: tuple[Report, Bars],
 ) -> None:
-    report, bars = blind_set
+    report, bars = other_authors_set
     score = report.score("harassment")
     assert score.recall >= bars.harassment and score.precision >= bars.harassment, report.errors
+
+
+# --- the blind set to come: read only when given by PATH ------------------------------------
+
+
+def test_the_default_files_are_the_spent_sets_never_the_blind_one() -> None:
+    from moderation.evaluation import BLIND_FILES, SPENT_PATHS, default_paths
+
+    assert BLIND_FILES == ("holdout_6.jsonl",)
+    names = [path.name for path in default_paths()]
+    assert names[0] == "labelled.jsonl"
+    assert set(names[1:]) <= {path.name for path in SPENT_PATHS}
+    assert not set(names) & set(BLIND_FILES)
+
+
+def test_asking_for_the_blind_split_without_its_file_says_so(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from moderation.evaluation import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--split", "holdout6"])
+    assert exit_.value.code == 2
+    assert "blind set, read only as a PATH (holdout_6.jsonl)" in capsys.readouterr().err
+
+
+def test_a_missing_path_is_an_error_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from moderation.evaluation import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main([str(tmp_path / "holdout_6.jsonl")])
+    assert exit_.value.code == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_the_blind_file_given_as_a_path_is_its_own_split(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from moderation.evaluation import main
+
+    path = tmp_path / "holdout_6.jsonl"
+    rows = [
+        {"text": "i want to die", "labels": ["crisis_self"]},
+        {"text": "thanks everyone, see you thursday", "labels": []},
+    ]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    assert main([str(path), "--split", "holdout6"]) == 0
+    out = capsys.readouterr().out
+    assert "| holdout6 | crisis (either) | 1 | 1.000 | 1.000 |" in out
+    assert "| holdout6 | ordinary flagged as crisis | 1 ordinary | | 0 (0.0%) |" in out
