@@ -24,14 +24,9 @@ from moderation.skeleton import TextView, view
 
 S, D, H = Label.CRISIS_SELF, Label.CRISIS_DANGER, Label.HARASSMENT
 NONE = None  # no crisis label at all
-# A hard negative that the phrase lists leave alone but the learned model flags: its words
-# ("won't stop bleeding", "keep hitting myself") are crisis words in nearly all its training
-# messages, whatever bleeds. Known limits (docs/moderation.md), kept here as strict xfails so
-# that a model that stops flagging them is noticed.
-MODEL_FLAGS = "model flags"
 
 # family -> [(text, the crisis label it must get, or NONE)]
-FAMILIES: dict[str, list[tuple[str, Label | str | None]]] = {
+FAMILIES: dict[str, list[tuple[str, Label | None]]] = {
     "a hose kept in the car (crisis_self.txt)": [
         ("the hosepipe is in the boot and i've got the tape", S),
         ("got a hose in my car. tonight's the night", S),
@@ -50,11 +45,13 @@ FAMILIES: dict[str, list[tuple[str, Label | str | None]]] = {
         ("my wrist is bleeding everywhere and i don't know what to do", S),
         ("been banging my head against the wall until it goes quiet", S),
         ("i keep hitting myself when the flashbacks come", S),
-        ("my nose won't stop bleeding, it's the dry air", MODEL_FLAGS),
+        ("my nose won't stop bleeding, it's the dry air", NONE),
         ("my wrist is a mess after the fall, it's in a cast", NONE),
         ("talking to the council is like banging my head against a brick wall", NONE),
         ("banged my head on the cupboard door, ouch", NONE),
-        ("i keep hitting myself on the corner of the table, it's a tiny kitchen", MODEL_FLAGS),
+        # Hitting oneself on furniture is flagged whatever the reason: an accident ("...it's a
+        # tiny kitchen") costs a private resources frame, an idiom for it would hide this one.
+        ("i keep hitting myself on the corner of the table because i deserve the pain", S),
         ("stop beating yourself up, you did nothing wrong", NONE),
     ],
     "giving up, for good (crisis_self.txt)": [
@@ -168,15 +165,10 @@ FAMILIES: dict[str, list[tuple[str, Label | str | None]]] = {
 CASES = [(family, text, label) for family, cases in FAMILIES.items() for text, label in cases]
 
 
-def _case(family: str, text: str, label: Label | str | None) -> object:
-    if label != MODEL_FLAGS:
-        return pytest.param(family, text, label, id=text[:48])
-    reason = "the learned model reads these words as a crisis whatever the context"
-    mark = pytest.mark.xfail(reason=reason, strict=True)
-    return pytest.param(family, text, None, id=text[:48], marks=mark)
-
-
-@pytest.mark.parametrize(("family", "text", "label"), [_case(*case) for case in CASES])
+@pytest.mark.parametrize(
+    ("family", "text", "label"),
+    [pytest.param(family, text, label, id=text[:48]) for family, text, label in CASES],
+)
 def test_crisis_families(family: str, text: str, label: Label | None) -> None:
     found = review(text).labels & CRISIS_LABELS
     if label is None:
