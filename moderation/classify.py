@@ -147,7 +147,7 @@ def learned_in_context(
             return _NO_LABELS
         learned = _DANGER_ONLY  # only an order: protected, not safe
     if Label.CRISIS_SELF in learned and context.names_other_plan:
-        learned = learned - _SELF_ONLY
+        learned = _without_other_plans(text_view, context, learned, predictor)
     if (
         Label.CRISIS_DANGER in learned
         and not context.cue_in("recent.txt", 0, end)
@@ -155,6 +155,26 @@ def learned_in_context(
     ):
         return learned - _DANGER_ONLY
     return learned
+
+
+def _without_other_plans(
+    text_view: TextView,
+    context: MessageContext,
+    learned: frozenset[Label],
+    predictor: Callable[[TextView], frozenset[Label]],
+) -> frozenset[Label]:
+    """A learned crisis_self label in a message that names another plan (other_plans.txt)
+    must hold without the clauses that name it: "my plan is to do it on Monday, then tell the
+    police" loses it, while "three weeks no contact... but all i can think about is ending
+    it" or "went to every court date. ... i've got the tablets" keep it (the other plan is
+    in another clause). Only a message with both a learned label and another plan pays."""
+    cut = []
+    for start, end in context.cue_spans("other_plans.txt", 0, len(text_view.canonical)):
+        clause = context.clause(start, end)
+        cut.append((clause.start + 1, clause.end))
+    if Label.CRISIS_SELF in predictor(_without(text_view, cut)):
+        return learned
+    return learned - _SELF_ONLY
 
 
 def classify_lexicons_view(text_view: TextView) -> Classification:
@@ -184,6 +204,7 @@ def _lexicons(text_view: TextView) -> tuple[Classification, list[Span]]:
             labels.add(Label.CRISIS_SELF)
         else:
             dismissed += _negated(spans, _SELF_FILES, context, danger=False)
+            dismissed += _quoted_threats(spans, context)
         if _crisis_danger(text_view, spans, context):
             labels.add(Label.CRISIS_DANGER)
         else:
@@ -211,6 +232,14 @@ def _negated(
             if negated is not None:
                 found.append(negated)
     return found
+
+
+def _quoted_threats(spans: Spans, context: MessageContext) -> list[Span]:
+    """Someone else's threat to kill themselves, quoted straight after the words that report
+    it ("he'd say 'I'll kill myself and it'll be your fault'"): an abuser's threat retold,
+    cut like a negated phrase before the model scores again. An order to the writer ("he told
+    me to kill myself") or a reported goodbye is left to the model."""
+    return [span for span in spans.get("crisis_self.txt", ()) if context.quoted_own_threat(*span)]
 
 
 def _without(text_view: TextView, cut: Sequence[Span]) -> TextView:

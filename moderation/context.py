@@ -73,6 +73,11 @@ _WEAK_PAST_DANGER = _WEAK_PAST_SELF | frozenset({
     "said", "threatened", "would", "told", "texted", "swore", "promised", "could", "stalked",
     "followed"
 })  # fmt: skip
+# What stands between a reporting verb and a quoted threat of the speaker's own.
+_QUOTED_INTENT = frozenset({
+    "i will", "i am going to", "i am gonna", "i would", "i will just", "i am just going to",
+    "that he would", "that she would", "that they would", "he would", "she would"
+})  # fmt: skip
 _CLAUSE_BREAK = re.compile(r" (?:but|tho|though|although|however|whereas|anyway|except|nowadays) ")
 _SAID_YES = re.compile(
     r"(?<!\S)(?:i (?:said|answered|told (?:her|him|them)|replied|admitted)|and i said) "
@@ -354,6 +359,19 @@ class MessageContext:
         first = clause.match.split(" ", 1)[0]
         return first in _OTHER_SUBJECT_STARTS and writer_negated(clause.before)
 
+    def quoted_own_threat(self, start: int, end: int) -> bool:
+        """Whether the match is someone else's threat against themselves, quoted straight
+        after the words that report it: "he'd say 'I'll kill myself'", "she would scream 'i'm
+        going to kill myself'". Not "he told me to kill myself" (an order to the writer, who
+        may be about to obey) nor "...and I will kill myself" after a report (the writer)."""
+        if self.said_yes:
+            return False
+        clause = self.clause(start, end)
+        for _, cue_end in self.cue_spans("reported.txt", clause.start, clause.match_start):
+            if self.canonical[cue_end : clause.match_start].strip() in _QUOTED_INTENT:
+                return True
+        return False
+
     def plan_counts(self, start: int, end: int) -> bool:
         """Whether a crisis_self_plans match (a plan named only as "it") is the writer's crisis:
         as self_harm_counts, and the message names no other plan ("...to leave him")."""
@@ -397,6 +415,10 @@ class MessageContext:
         if negated(clause.before) or self.in_idiom(clause):
             return False
         if self._before("harassment_reported.txt", clause):
+            return False
+        # Told as the distant past ("...wrote 'watch your back' on my facebook in 2021"): a
+        # story about an attack, not one on someone in the room now.
+        if self.cue_in("past.txt", clause.start, clause.end) and not self._recent(clause):
             return False
         # "I keep crying", "I'm trying to get over it": phrases without "you" need a target.
         if SECOND_PERSON.isdisjoint(clause.match_words()):

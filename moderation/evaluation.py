@@ -4,13 +4,13 @@ Owns: loading the labelled sets, computing precision and recall per label and th
 figures the tests hold the step to, and printing them as a markdown table:
 
     .venv/bin/python -m moderation.evaluation
-        [--split dev|holdout|holdout2|...|holdout6|all|each] [--errors] [PATH ...]
+        [--split dev|holdout|holdout2|...|holdout7|all|each] [--errors] [PATH ...]
 
 With no PATH it reads labelled.jsonl (splits "dev" and "holdout") and, when they exist, the
-spent holdout_2.jsonl to holdout_5.jsonl (splits "holdout2" to "holdout5": each written blind
+spent holdout_2.jsonl to holdout_6.jsonl (splits "holdout2" to "holdout6": each written blind
 by another author, run once blind, studied since); "each" (the default) prints all, then every
 split. A file named holdout_N.jsonl given as PATH gets the split "holdoutN". A blind set
-(BLIND_FILES: holdout_6.jsonl) is never read unless given as PATH: it is run once, by the
+(BLIND_FILES: holdout_7.jsonl) is never read unless given as PATH: it is run once, by the
 lead; it need not exist.
 
 Must not: change what review() decides, or be imported by the message path.
@@ -35,10 +35,10 @@ DEFAULT_PATH = (
 )
 # Written blind, each by another author, run once blind and studied since (spent): read by
 # default when present.
-SPENT_PATHS = tuple(DEFAULT_PATH.parent / f"holdout_{n}.jsonl" for n in (2, 3, 4, 5))
+SPENT_PATHS = tuple(DEFAULT_PATH.parent / f"holdout_{n}.jsonl" for n in (2, 3, 4, 5, 6))
 # Blind: never read unless given as a PATH (the lead runs it once). It may not exist yet.
-BLIND_FILES = ("holdout_6.jsonl",)
-SPLITS = ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6")
+BLIND_FILES = ("holdout_7.jsonl",)
+SPLITS = ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7")
 _HOLDOUT_FILE = re.compile(r"holdout_(\d+)\.jsonl")
 
 

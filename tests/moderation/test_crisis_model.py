@@ -27,16 +27,18 @@ def test_retraining_reproduces_the_committed_weights() -> None:
     assert training.dumps(training.train(training.load_rows())) == MODEL_PATH.read_text("utf-8")
 
 
-def test_the_blind_set_is_holdout_6() -> None:
-    # holdout_4 and holdout_5 were studied in the fifth round and train the model now (chosen
-    # on the cross-author folds); the lead writes holdout_6.jsonl, which nothing may train on.
-    assert training.BLIND == ("holdout_6",)
-    assert frozenset({"holdout6"}) == training.BLIND_SPLITS
+def test_the_blind_set_is_holdout_7() -> None:
+    # holdout_4 and holdout_5 were studied in the fifth round and train the model (chosen on
+    # the cross-author folds); holdout_6, studied in the sixth, is a fold but does not train
+    # it (the folds found no gain). The lead writes holdout_7.jsonl, which nothing may read.
+    assert training.BLIND == ("holdout_7",)
+    assert frozenset({"holdout7"}) == training.BLIND_SPLITS
     assert {"holdout_4.jsonl", "holdout_5.jsonl"} <= set(training.TRAINING_FILES)
-    assert {"holdout_4.jsonl", "holdout_5.jsonl"} <= set(training.FOLDS)
+    assert "holdout_6.jsonl" not in training.TRAINING_FILES
+    assert {"holdout_4.jsonl", "holdout_5.jsonl", "holdout_6.jsonl"} <= set(training.FOLDS)
 
 
-@pytest.mark.parametrize("blind", ["holdout_6.jsonl", "holdout6.jsonl", "old/holdout_6.jsonl"])
+@pytest.mark.parametrize("blind", ["holdout_7.jsonl", "holdout7.jsonl", "old/holdout_7.jsonl"])
 def test_training_never_reads_a_blind_holdout(blind: str) -> None:
     # Refused by name, before any file is opened: the file may not exist yet.
     assert blind not in training.TRAINING_FILES
@@ -46,10 +48,10 @@ def test_training_never_reads_a_blind_holdout(blind: str) -> None:
 
 def test_training_refuses_a_blind_row_in_any_file(tmp_path: Path, monkeypatch: Any) -> None:
     smuggled = tmp_path / "extra.jsonl"
-    row = {"text": "i want to die", "labels": ["crisis_self"], "split": "holdout6"}
+    row = {"text": "i want to die", "labels": ["crisis_self"], "split": "holdout7"}
     smuggled.write_text(json.dumps(row) + "\n")
     monkeypatch.setattr(training, "DATA_DIR", tmp_path)
-    with pytest.raises(ValueError, match="holdout6"):
+    with pytest.raises(ValueError, match="holdout7"):
         training.load_rows(("extra.jsonl",))
 
 

@@ -5,11 +5,12 @@ data/labelled.jsonl holds peer-support messages written for this purpose. 143 of
 they had been run once; that holdout has since been studied (its misses were fixed in
 general ways), so it is no longer blind. The second round of work added its own examples to
 "dev", so the old holdout's share fell from 32% to 16% (15% after the third round, 14% after
-the fourth). data/holdout_2.jsonl to data/holdout_5.jsonl (each written blind by another
-author, "split": "holdout2" to "holdout5") were each run once blind and are now spent:
+the fourth). data/holdout_2.jsonl to data/holdout_6.jsonl (each written blind by another
+author, "split": "holdout2" to "holdout6") were each run once blind and are now spent:
 studied, tuned on, and (holdout_4 and holdout_5 since the fifth round) trained on, with
-regression checks below. holdout_6.jsonl, when the lead adds it, is blind: nothing here reads
-it. `python -m moderation.evaluation` prints the full table (docs/moderation.md has the
+regression checks below (holdout_6, studied in the sixth round, is a cross-author fold of the
+model but does not train it). holdout_7.jsonl, when the lead adds it, is blind: nothing here
+reads it. `python -m moderation.evaluation` prints the full table (docs/moderation.md has the
 figures).
 """
 
@@ -97,6 +98,12 @@ def test_long_ordinary_posts_are_not_crises() -> None:
 # The fifth round studied holdout4's and holdout5's misses and false flags (new phrases and
 # context rules for their families) and trained the model on both (chosen on the cross-author
 # folds): 1.000 and 0 of 113 on holdout4, 0.990 and 0 of 113 on holdout5, in-sample now.
+# - holdout6: crisis recall 0.894 (crisis_self 0.812, crisis_danger 0.980), 9 of 113 ordinary
+#   flagged (8.0%), pii 0.950, harassment 0.650: its one blind run, at 4b45933.
+# The sixth round studied holdout6's misses and false flags (phrases and context rules for
+# their families; the model does not train on it, chosen on the folds): crisis recall 1.000,
+# 2 of 113 ordinary flagged, pii 0.950, harassment 1.000, tuned on (in-sample for the
+# lexicons, out of sample for the model).
 # The bars sit a little below each set's tuned figures (above, for ordinary messages flagged):
 # they stop a change from losing what was fixed, and measure no generalisation.
 
@@ -121,6 +128,9 @@ OTHER_AUTHORS_SETS = {
     ),
     "holdout_5.jsonl": Bars(
         crisis_recall=0.97, ordinary_flagged=0.02, pii_recall=0.95, harassment=0.9
+    ),
+    "holdout_6.jsonl": Bars(
+        crisis_recall=0.97, ordinary_flagged=0.027, pii_recall=0.90, harassment=0.9
     ),
 }
 
@@ -164,7 +174,7 @@ def test_harassment_on_other_authors_sets_does_not_collapse(
 def test_the_default_files_are_the_spent_sets_never_the_blind_one() -> None:
     from moderation.evaluation import BLIND_FILES, SPENT_PATHS, default_paths
 
-    assert BLIND_FILES == ("holdout_6.jsonl",)
+    assert BLIND_FILES == ("holdout_7.jsonl",)
     names = [path.name for path in default_paths()]
     assert names[0] == "labelled.jsonl"
     assert set(names[1:]) <= {path.name for path in SPENT_PATHS}
@@ -177,9 +187,9 @@ def test_asking_for_the_blind_split_without_its_file_says_so(
     from moderation.evaluation import main
 
     with pytest.raises(SystemExit) as exit_:
-        main(["--split", "holdout6"])
+        main(["--split", "holdout7"])
     assert exit_.value.code == 2
-    assert "blind set, read only as a PATH (holdout_6.jsonl)" in capsys.readouterr().err
+    assert "blind set, read only as a PATH (holdout_7.jsonl)" in capsys.readouterr().err
 
 
 def test_a_missing_path_is_an_error_not_a_traceback(
@@ -188,7 +198,7 @@ def test_a_missing_path_is_an_error_not_a_traceback(
     from moderation.evaluation import main
 
     with pytest.raises(SystemExit) as exit_:
-        main([str(tmp_path / "holdout_6.jsonl")])
+        main([str(tmp_path / "holdout_7.jsonl")])
     assert exit_.value.code == 2
     assert "no such file" in capsys.readouterr().err
 
@@ -198,13 +208,13 @@ def test_the_blind_file_given_as_a_path_is_its_own_split(
 ) -> None:
     from moderation.evaluation import main
 
-    path = tmp_path / "holdout_6.jsonl"
+    path = tmp_path / "holdout_7.jsonl"
     rows = [
         {"text": "i want to die", "labels": ["crisis_self"]},
         {"text": "thanks everyone, see you thursday", "labels": []},
     ]
     path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    assert main([str(path), "--split", "holdout6"]) == 0
+    assert main([str(path), "--split", "holdout7"]) == 0
     out = capsys.readouterr().out
-    assert "| holdout6 | crisis (either) | 1 | 1.000 | 1.000 |" in out
-    assert "| holdout6 | ordinary flagged as crisis | 1 ordinary | | 0 (0.0%) |" in out
+    assert "| holdout7 | crisis (either) | 1 | 1.000 | 1.000 |" in out
+    assert "| holdout7 | ordinary flagged as crisis | 1 ordinary | | 0 (0.0%) |" in out
