@@ -9,8 +9,8 @@ the fourth). data/holdout_2.jsonl to data/holdout_6.jsonl (each written blind by
 author, "split": "holdout2" to "holdout6") were each run once blind and are now spent:
 studied, tuned on, and (holdout_4 and holdout_5 since the fifth round) trained on, with
 regression checks below (holdout_6, studied in the sixth round, is a cross-author fold of the
-model but does not train it). holdout_7.jsonl, when the lead adds it, is blind: nothing here
-reads it. `python -m moderation.evaluation` prints the full table (docs/moderation.md has the
+model but does not train it). holdout_7.jsonl is blind: nobody has studied it, the trainer
+refuses it, and the suite reads it only to hold its one blind run's figures (below). `python -m moderation.evaluation` prints the full table (docs/moderation.md has the
 figures).
 """
 
@@ -106,6 +106,12 @@ def test_long_ordinary_posts_are_not_crises() -> None:
 # lexicons, out of sample for the model).
 # The bars sit a little below each set's tuned figures (above, for ordinary messages flagged):
 # they stop a change from losing what was fixed, and measure no generalisation.
+# - holdout7 (blind, written to be hard: indirect crises, 85 hard negatives of 115 ordinary):
+#   its one blind run, at 0257e8d, after the fifth and sixth rounds: crisis recall 0.826 (76
+#   of 92; crisis_self 0.771, crisis_danger 0.854), 12 of 115 ordinary flagged (10.4%), pii
+#   0.952, harassment recall 0.500 (precision 1.000). The code this session started from
+#   (9688c0a) scored 0.804, 13 of 115, 0.952 and 0.400. Its bars hold those blind figures:
+#   what generalises, not what was tuned. Study it only with a new blind set to replace it.
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,9 @@ OTHER_AUTHORS_SETS = {
     ),
     "holdout_6.jsonl": Bars(
         crisis_recall=0.97, ordinary_flagged=0.027, pii_recall=0.90, harassment=0.9
+    ),
+    "holdout_7.jsonl": Bars(
+        crisis_recall=0.81, ordinary_flagged=0.11, pii_recall=0.95, harassment=0.45
     ),
 }
 
