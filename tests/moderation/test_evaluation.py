@@ -10,8 +10,8 @@ author, "split": "holdout2" to "holdout6") were each run once blind and are now 
 studied, tuned on, and (holdout_4 and holdout_5 since the fifth round) trained on, with
 regression checks below (holdout_6, studied in the sixth round, is a cross-author fold of the
 model but does not train it). holdout_7.jsonl is blind: nobody has studied it, the trainer
-refuses it, and the suite reads it only to hold its one blind run's figures (below). `python -m moderation.evaluation` prints the full table (docs/moderation.md has the
-figures).
+refuses it, and the suite reads it only to hold its one blind run's figures (below).
+`python -m moderation.evaluation` prints the full table (docs/moderation.md has the figures).
 """
 
 from __future__ import annotations
