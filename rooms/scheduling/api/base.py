@@ -32,11 +32,8 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
     def __init__(self, detail: str, code: str) -> None:
-        super().__init__()
-        self.detail = {
-            "detail": exceptions.ErrorDetail(detail, code),
-            "code": exceptions.ErrorDetail(code, code),
-        }
+        # Both values become ErrorDetail(text, code): {"detail": ..., "code": ...}.
+        super().__init__({"detail": detail, "code": code}, code)
 
 
 def api_exception(error: SchedulingError) -> exceptions.APIException:
