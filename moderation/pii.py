@@ -36,7 +36,7 @@ class PiiKind(Enum):
     ADDRESS = "a home or street address"
     POSTCODE = "a postcode or ZIP code"
     HANDLE = "a social media username"
-    LINK = "a link to a social media profile"
+    LINK = "a link to a social media profile or personal site"
     NAME = "a full name"
 
 
@@ -189,6 +189,16 @@ _PROFILE_LINK = re.compile(
     r"|cash|venmo|paypal|kik|telegram|mastodon\.social|bsky\.app)"
     r"\.(?:com|me|net|app|gg|ee|social|am|co)/(?!r/|groups/|hashtag/|explore/|help)[\w.\-@%/]+"
 )
+# A personal site on a blogging host ("thenarcsurvivor.wordpress.com"): as identifying as a
+# profile, and written without a "/"; the hosts' own pages ("support.wordpress.com") are not.
+# Gated by the host's name among the message's words.
+_SITE_HOSTS = frozenset(
+    {"wordpress", "blogspot", "substack", "wixsite", "weebly", "carrd", "neocities", "webnode"}
+)
+_PERSONAL_SITE = re.compile(
+    r"(?<![\w.-])(?!(?:www|support|help|docs|developer|en|status|apps|blog|news)\.)"
+    r"[a-z0-9][a-z0-9-]{0,62}\.(?:" + "|".join(sorted(_SITE_HOSTS)) + r")\.[a-z]{2,4}\b"
+)
 _AT_HANDLE = re.compile(r"(?<![\w.@])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)")
 _DISCORD_TAG = re.compile(r"(?<![\w#])[\w.]{2,32}#\d{4}\b")
 _MENTIONS = _words("pii_mentions.txt")
@@ -276,6 +286,10 @@ def _handle_value(value: str) -> bool:
 
 def _has_link(view: TextView) -> bool:
     return "/" in view.lower and _PROFILE_LINK.search(view.lower) is not None
+
+
+def _has_personal_site(view: TextView) -> bool:
+    return _PERSONAL_SITE.search(view.lower) is not None
 
 
 def _has_handle(view: TextView) -> bool:
@@ -384,7 +398,9 @@ def warm_up() -> None:
 
 # Every word that some detector needs before it can find anything: one set intersection per
 # message tells which of those detectors can be skipped (most of them, usually).
-_GATE_WORDS = _NUMBER_WORDS | _PLATFORM_GATE | _POSTCODE_WORDS | _PROVIDERS | NAME_WORDS
+_GATE_WORDS = (
+    _NUMBER_WORDS | _PLATFORM_GATE | _POSTCODE_WORDS | _PROVIDERS | NAME_WORDS | _SITE_HOSTS
+)
 # A character without which most detectors find nothing: a digit (phone numbers, addresses,
 # postcodes), "@" or "#" (emails, handles), "/" (links). One scan of a character class, the
 # fastest regex there is; most messages have none of them.
@@ -438,7 +454,9 @@ def find_pii(view: TextView) -> tuple[PiiKind, ...]:
     )
     if handle_possible and _has_handle(view):
         found.append(PiiKind.HANDLE)
-    if marked and "/" in body and _has_link(view):
+    if (marked and "/" in body and _has_link(view)) or (
+        not _SITE_HOSTS.isdisjoint(gate_words) and _has_personal_site(view)
+    ):
         found.append(PiiKind.LINK)
     if not NAME_WORDS.isdisjoint(gate_words) and has_full_name(view):
         found.append(PiiKind.NAME)

@@ -65,6 +65,12 @@ def kinds(text: str) -> set[PiiKind]:
         ("Mark Ellison is my ex, he works at the council", PiiKind.NAME),
         ("the guy who did this is Craig Dunmore from Sheffield", PiiKind.NAME),
         ("last name: brown", PiiKind.NAME),
+        # The sixth round's holdout: a personal site on a blogging host, a name "under" which
+        # someone writes.
+        ("you can find my blog at thenarcsurvivor.wordpress.com", PiiKind.LINK),
+        ("my blog is lostandfound-again.blogspot.com if anyone wants to read", PiiKind.LINK),
+        ("I write at quietrecovery.substack.com", PiiKind.LINK),
+        ("it's under my real name Melissa Tran", PiiKind.NAME),
     ],
 )
 def test_pii_positive(text: str, kind: PiiKind) -> None:
@@ -92,6 +98,11 @@ def test_pii_positive(text: str, kind: PiiKind) -> None:
         "we lived on the same street for 12 years",
         "@mods can someone help",
         "@everyone good morning",
+        "I read a great post on wordpress about grey rock",
+        "support.wordpress.com has a guide to making your blog private",
+        "I use wordpress.com for my journal, it's private",
+        "I post under my real name on linkedin, never mind",
+        "never post under your real name",
         "my email got hacked",
         "my insta is private now",
         "I blocked him on snapchat and facebook",

@@ -54,7 +54,7 @@ def test_self_outranks_danger_for_crisis_label() -> None:
         ("jane.doe@example.com", "an email address"),
         ("I live at 42 Elm Street", "a home or street address"),
         ("my insta is jenny_heals", "a social media username"),
-        ("facebook.com/jane.doe.77", "a link to a social media profile"),
+        ("facebook.com/jane.doe.77", "a link to a social media profile or personal site"),
         ("my name is Jane Smith", "a full name"),
     ],
 )
