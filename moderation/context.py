@@ -416,10 +416,14 @@ class MessageContext:
             return False
         if self._before("harassment_reported.txt", clause):
             return False
-        # Told as the distant past ("...wrote 'watch your back' on my facebook in 2021"): a
-        # story about an attack, not one on someone in the room now.
+        # Retold from the distant past ("one of his flying monkeys wrote 'watch your back' on my
+        # facebook in 2021"): a story about an attack, not one on someone in the room now. Not
+        # when the clause speaks to "you" outside the insult's own words: "you used to be my
+        # friend you stupid bitch" is an insult now, past words and all.
         if self.cue_in("past.txt", clause.start, clause.end) and not self._recent(clause):
-            return False
+            after = self.canonical[clause.match_start + len(clause.match) : clause.end]
+            if SECOND_PERSON.isdisjoint(_tokens(clause.before + after)):
+                return False
         # "I keep crying", "I'm trying to get over it": phrases without "you" need a target.
         if SECOND_PERSON.isdisjoint(clause.match_words()):
             return nearest_subject(clause.before) != "self"

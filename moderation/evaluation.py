@@ -10,8 +10,9 @@ With no PATH it reads labelled.jsonl (splits "dev" and "holdout") and, when they
 spent holdout_2.jsonl to holdout_6.jsonl (splits "holdout2" to "holdout6": each written blind
 by another author, run once blind, studied since); "each" (the default) prints all, then every
 split. A file named holdout_N.jsonl given as PATH gets the split "holdoutN". A blind set
-(BLIND_FILES: holdout_7.jsonl) is never read unless given as PATH: it is run once, by the
-lead; it need not exist.
+(BLIND_FILES: holdout_7.jsonl) is never read here unless given as PATH: it was run once,
+blind, and the test suite holds those figures without showing its errors; nothing here needs
+it to exist.
 
 Must not: change what review() decides, or be imported by the message path.
 """

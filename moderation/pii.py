@@ -195,6 +195,8 @@ _PROFILE_LINK = re.compile(
 _SITE_HOSTS = frozenset(
     {"wordpress", "blogspot", "substack", "wixsite", "weebly", "carrd", "neocities", "webnode"}
 )
+# The gate holds the hosts as the message's words spell them ("carrd" reads as "card").
+_SITE_GATE = frozenset(word for host in _SITE_HOSTS for word in canonical_words(host))
 _PERSONAL_SITE = re.compile(
     r"(?<![\w.-])(?!(?:www|support|help|docs|developer|en|status|apps|blog|news)\.)"
     r"[a-z0-9][a-z0-9-]{0,62}\.(?:" + "|".join(sorted(_SITE_HOSTS)) + r")\.[a-z]{2,4}\b"
@@ -399,7 +401,7 @@ def warm_up() -> None:
 # Every word that some detector needs before it can find anything: one set intersection per
 # message tells which of those detectors can be skipped (most of them, usually).
 _GATE_WORDS = (
-    _NUMBER_WORDS | _PLATFORM_GATE | _POSTCODE_WORDS | _PROVIDERS | NAME_WORDS | _SITE_HOSTS
+    _NUMBER_WORDS | _PLATFORM_GATE | _POSTCODE_WORDS | _PROVIDERS | NAME_WORDS | _SITE_GATE
 )
 # A character without which most detectors find nothing: a digit (phone numbers, addresses,
 # postcodes), "@" or "#" (emails, handles), "/" (links). One scan of a character class, the
@@ -455,7 +457,7 @@ def find_pii(view: TextView) -> tuple[PiiKind, ...]:
     if handle_possible and _has_handle(view):
         found.append(PiiKind.HANDLE)
     if (marked and "/" in body and _has_link(view)) or (
-        not _SITE_HOSTS.isdisjoint(gate_words) and _has_personal_site(view)
+        not _SITE_GATE.isdisjoint(gate_words) and _has_personal_site(view)
     ):
         found.append(PiiKind.LINK)
     if not NAME_WORDS.isdisjoint(gate_words) and has_full_name(view):

@@ -3,9 +3,9 @@
 Who may connect: the room exists and is open (a session's room only in its window), the person
 is not banned, and there is a place. In a drop-in room a place means fewer people than the room's
 capacity. In a session's room participants are counted against the session's capacity, with
-seats saved for confirmed RSVPs (``rooms.scheduling.reservations``), and facilitators (who take
-no seat) always have a place: the session's room capacity, the session's plus one, is the
-facilitator's place, and a moderator joining them is not a participant either.
+seats saved for confirmed RSVPs (``rooms.scheduling.reservations``); facilitators (who take no
+seat), and a moderator joining them, are never refused for capacity there (the room's own
+capacity, the session's plus one, counts only for a session-kind room no session owns).
 
 A connection joins in this order, so that it sees every message once and in order:
 attach its outbox to the hub (live messages wait there), read the room's last seq, send the

@@ -1,7 +1,7 @@
 """When a session's room is open: from a configurable time before an occurrence until its end.
 
 Pure: takes the effective occurrences (already moved, cancelled ones left out) and ``now``; no
-database, no settings, no clock. ``selectors.room_window_state`` feeds it.
+database, no settings, no clock. ``selectors.room_window`` feeds it.
 """
 
 from __future__ import annotations

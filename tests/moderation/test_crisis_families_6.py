@@ -142,6 +142,11 @@ HARASSMENT: list[tuple[str, bool]] = [
     ("my son asked me 'was he going to hurt you mummy?'", False),
     ("in 2019 his sister wrote 'watch your back' under my photo", False),
     ("watch your back", True),
+    # Past words in an insult said now, to "you": still harassment.
+    ("you used to be my friend you stupid bitch", True),
+    ("shut up you idiot, you've been whining about him since 2019", True),
+    ("you're a worthless idiot, it was years ago get over it", True),
+    ("nobody cares about what happened years ago, you attention seeking whore", True),
 ]
 
 CASES = [(family, text, label) for family, cases in FAMILIES.items() for text, label in cases]

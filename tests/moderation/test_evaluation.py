@@ -120,6 +120,10 @@ class Bars:
     ordinary_flagged: float
     pii_recall: float
     harassment: float  # precision and recall
+    blind: bool = False  # a failure names no message: nobody may read the blind set's errors
+
+    def shown(self, report: Report) -> object:
+        return "(a blind set: its errors stay unread)" if self.blind else report.errors
 
 
 OTHER_AUTHORS_SETS = {
@@ -139,7 +143,7 @@ OTHER_AUTHORS_SETS = {
         crisis_recall=0.97, ordinary_flagged=0.027, pii_recall=0.90, harassment=0.9
     ),
     "holdout_7.jsonl": Bars(
-        crisis_recall=0.81, ordinary_flagged=0.11, pii_recall=0.95, harassment=0.45
+        crisis_recall=0.81, ordinary_flagged=0.11, pii_recall=0.95, harassment=0.45, blind=True
     ),
 }
 
@@ -154,19 +158,22 @@ def other_authors_set(request: pytest.FixtureRequest) -> tuple[Report, Bars]:
 
 def test_crisis_recall_on_other_authors_sets(other_authors_set: tuple[Report, Bars]) -> None:
     report, bars = other_authors_set
-    assert report.crisis.recall >= bars.crisis_recall, report.errors
+    recall = report.crisis.recall  # a plain number in a failure's message, never the report
+    assert recall >= bars.crisis_recall, bars.shown(report)
 
 
 def test_ordinary_messages_of_other_authors_are_rarely_flagged_as_crisis(
     other_authors_set: tuple[Report, Bars],
 ) -> None:
     report, bars = other_authors_set
-    assert report.ordinary_crisis_rate <= bars.ordinary_flagged, report.errors
+    rate = report.ordinary_crisis_rate
+    assert rate <= bars.ordinary_flagged, bars.shown(report)
 
 
 def test_pii_recall_on_other_authors_sets(other_authors_set: tuple[Report, Bars]) -> None:
     report, bars = other_authors_set
-    assert report.score("pii").recall >= bars.pii_recall, report.errors
+    recall = report.score("pii").recall
+    assert recall >= bars.pii_recall, bars.shown(report)
 
 
 def test_harassment_on_other_authors_sets_does_not_collapse(
@@ -174,10 +181,11 @@ def test_harassment_on_other_authors_sets_does_not_collapse(
 ) -> None:
     report, bars = other_authors_set
     score = report.score("harassment")
-    assert score.recall >= bars.harassment and score.precision >= bars.harassment, report.errors
+    recall, precision = score.recall, score.precision
+    assert recall >= bars.harassment and precision >= bars.harassment, bars.shown(report)
 
 
-# --- the blind set to come: read only when given by PATH ------------------------------------
+# --- the blind set: the evaluation command reads it only when given by PATH ------------------
 
 
 def test_the_default_files_are_the_spent_sets_never_the_blind_one() -> None:

@@ -70,6 +70,7 @@ def kinds(text: str) -> set[PiiKind]:
         ("you can find my blog at thenarcsurvivor.wordpress.com", PiiKind.LINK),
         ("my blog is lostandfound-again.blogspot.com if anyone wants to read", PiiKind.LINK),
         ("I write at quietrecovery.substack.com", PiiKind.LINK),
+        ("follow my janedoe.carrd.co", PiiKind.LINK),
         ("it's under my real name Melissa Tran", PiiKind.NAME),
     ],
 )
@@ -99,6 +100,7 @@ def test_pii_positive(text: str, kind: PiiKind) -> None:
         "@mods can someone help",
         "@everyone good morning",
         "I read a great post on wordpress about grey rock",
+        "I sent him a card.",
         "support.wordpress.com has a guide to making your blog private",
         "I use wordpress.com for my journal, it's private",
         "I post under my real name on linkedin, never mind",

@@ -1,6 +1,7 @@
 """A session's room over the websocket: open from shortly before an occurrence until its end.
 
-The refusal is made by ``rooms.membership.join_room`` calling ``room_window_state``.
+The refusal is made by ``rooms.membership.join_room`` calling
+``rooms.scheduling.reservations.session_room_entry`` (which reads ``selectors.room_window``).
 """
 
 from __future__ import annotations

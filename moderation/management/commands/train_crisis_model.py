@@ -33,7 +33,8 @@ from moderation.skeleton import TextView, view
 
 DATA_DIR = DEFAULT_PATH.parent
 # By name: the blind sets are for measuring, each run once by the lead; they never train anything.
-# holdout_7.jsonl is written by the lead and may not exist yet: nothing here reads it.
+# holdout_7.jsonl is the blind set (run once, never studied): the trainer refuses it by name and
+# split, and nothing here needs it to exist.
 BLIND = ("holdout_7",)
 TRAINING_FILES = (
     "labelled.jsonl",

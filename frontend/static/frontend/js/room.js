@@ -608,15 +608,26 @@ socket.addEventListener("session_ended", () => {
   sessionEnded = true;
 });
 
+/** The path of ``url`` if it is a page of this site ("/schedule/"), else "". */
+function sameSitePath(url) {
+  if (typeof url !== "string" || !url) return "";
+  try {
+    const parsed = new URL(url, location.origin);
+    return parsed.origin === location.origin ? parsed.pathname + parsed.search : "";
+  } catch {
+    return "";
+  }
+}
+
 socket.addEventListener("fatal", ({ detail }) => {
   const why = sessionEnded
     ? "This session has ended."
     : detail.detail || "This room cannot be joined right now.";
   const links = [el("a", { href: "/" }, "Back to the rooms")];
   // A full group's frame points to the schedule, where an RSVP saves a place next time. Only a
-  // path on this site is followed.
-  const schedule = typeof detail.schedule_url === "string" ? detail.schedule_url : "";
-  if (!sessionEnded && schedule.startsWith("/") && !schedule.startsWith("//")) {
+  // page of this site is followed.
+  const schedule = sameSitePath(detail.schedule_url);
+  if (!sessionEnded && schedule) {
     links.unshift(el("a", { href: schedule }, "See the schedule"), document.createTextNode(" · "));
   }
   ui.alert.replaceChildren(document.createTextNode(`${why} `), ...links);
