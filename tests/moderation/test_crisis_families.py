@@ -19,11 +19,8 @@ from moderation.classify import learned_in_context, lexicons_and_negated
 from moderation.decision import CRISIS_LABELS, Label
 from moderation.normalize import normalize
 from moderation.review import review
-from moderation.sanitize import sanitize
 from moderation.skeleton import TextView, view
-
-S, D, H = Label.CRISIS_SELF, Label.CRISIS_DANGER, Label.HARASSMENT
-NONE = None  # no crisis label at all
+from tests.moderation.families import NONE, D, H, S, assert_crisis_label, message_view
 
 # family -> [(text, the crisis label it must get, or NONE)]
 FAMILIES: dict[str, list[tuple[str, Label | None]]] = {
@@ -170,11 +167,7 @@ CASES = [(family, text, label) for family, cases in FAMILIES.items() for text, l
     [pytest.param(family, text, label, id=text[:48]) for family, text, label in CASES],
 )
 def test_crisis_families(family: str, text: str, label: Label | None) -> None:
-    found = review(text).labels & CRISIS_LABELS
-    if label is None:
-        assert not found, family
-    else:
-        assert label in found, family
+    assert_crisis_label(text, label, family)
 
 
 # --- context ------------------------------------------------------------------------------------
@@ -197,8 +190,7 @@ CONTEXT: list[tuple[str, Label | None]] = [
 
 @pytest.mark.parametrize(("text", "label"), CONTEXT)
 def test_context_rules(text: str, label: Label | None) -> None:
-    found = review(text).labels & CRISIS_LABELS
-    assert (label in found) if label else not found
+    assert_crisis_label(text, label)
 
 
 # --- obfuscation ------------------------------------------------------------------------------
@@ -251,10 +243,6 @@ def test_insults_as_a_verdict_or_a_condition(text: str, expected: bool) -> None:
 # --- the learned model in context (a stand-in model, so the rules are tested on their own) --
 
 
-def _view(text: str) -> TextView:
-    return view(sanitize(normalize(text)))
-
-
 def _when(word: str, labels: frozenset[Label]) -> Callable[[TextView], frozenset[Label]]:
     """A stand-in model: ``labels`` when ``word`` is among the message's words."""
     return lambda text_view: labels if word in text_view.word_set else frozenset()
@@ -276,22 +264,22 @@ def test_an_order_keeps_learned_danger_but_recovery_keeps_nothing(
     text: str, learned: set[Label], kept: set[Label]
 ) -> None:
     labels = frozenset(learned)
-    text_view = _view(text)
+    text_view = message_view(text)
     assert learned_in_context(text_view, labels, (), lambda _: labels) == kept
 
 
 def test_a_learned_label_cannot_rest_on_an_idiom() -> None:
     # The lists know "beating myself up" is self-blame; a model that leans on "beating" must
     # find its label without it.
-    text_view = _view("i can't stop beating myself up about it")
+    text_view = message_view("i can't stop beating myself up about it")
     assert not learned_in_context(text_view, frozenset({S}), (), _when("beating", frozenset({S})))
-    text_view = _view("beating myself with a belt again tonight")
+    text_view = message_view("beating myself with a belt again tonight")
     assert learned_in_context(text_view, frozenset({S}), (), _when("beating", frozenset({S})))
 
 
 def test_a_negated_phrase_is_cut_with_its_negator() -> None:
     # What is left of "i am not going to kill myself" must not read as "i am not (okay)".
-    text_view = _view("i am not going to kill myself, i promise")
+    text_view = message_view("i am not going to kill myself, i promise")
     found, negated = lexicons_and_negated(text_view)
     assert not found.labels & CRISIS_LABELS and negated
     assert not learned_in_context(text_view, frozenset({S}), negated, _when("not", frozenset({S})))

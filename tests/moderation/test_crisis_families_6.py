@@ -16,14 +16,10 @@ from collections.abc import Callable
 import pytest
 
 from moderation.classify import learned_in_context
-from moderation.decision import CRISIS_LABELS, Label
-from moderation.normalize import normalize
+from moderation.decision import Label
 from moderation.review import review
-from moderation.sanitize import sanitize
-from moderation.skeleton import TextView, view
-
-S, D, H = Label.CRISIS_SELF, Label.CRISIS_DANGER, Label.HARASSMENT
-NONE = None  # no crisis label at all
+from moderation.skeleton import TextView
+from tests.moderation.families import NONE, D, H, S, assert_crisis_label, message_view
 
 # family -> [(text, the crisis label it must get, or NONE)]
 FAMILIES: dict[str, list[tuple[str, Label | None]]] = {
@@ -157,29 +153,17 @@ CASES = [(family, text, label) for family, cases in FAMILIES.items() for text, l
     [pytest.param(family, text, label, id=text[:48]) for family, text, label in CASES],
 )
 def test_crisis_families(family: str, text: str, label: Label | None) -> None:
-    found = review(text).labels & CRISIS_LABELS
-    if label is None:
-        assert not found, family
-    else:
-        assert label in found, family
+    assert_crisis_label(text, label, family)
 
 
 @pytest.mark.parametrize(("text", "label"), CONTEXT)
 def test_context_rules(text: str, label: Label | None) -> None:
-    found = review(text).labels & CRISIS_LABELS
-    if label is None:
-        assert not found
-    else:
-        assert label in found
+    assert_crisis_label(text, label)
 
 
 @pytest.mark.parametrize(("text", "expected"), HARASSMENT)
 def test_put_downs_aimed_at_the_room(text: str, expected: bool) -> None:
     assert (H in review(text).labels) is expected
-
-
-def _view(text: str) -> TextView:
-    return view(sanitize(normalize(text)))
 
 
 def _unless(word: str) -> Callable[[TextView], frozenset[Label]]:
@@ -204,5 +188,5 @@ def _unless(word: str) -> Callable[[TextView], frozenset[Label]]:
 def test_another_plan_withdraws_a_learned_label_only_in_its_own_clause(
     text: str, word: str, kept: bool
 ) -> None:
-    learned = learned_in_context(_view(text), frozenset({S}), (), _unless(word))
+    learned = learned_in_context(message_view(text), frozenset({S}), (), _unless(word))
     assert (S in learned) is kept

@@ -1,0 +1,28 @@
+"""What the tables of phrase families share (test_crisis_families*.py): the labels' short names,
+the check every crisis case runs through the whole step, and a message's view for stand-in
+models."""
+
+from __future__ import annotations
+
+from moderation.decision import CRISIS_LABELS, Label
+from moderation.normalize import normalize
+from moderation.review import review
+from moderation.sanitize import sanitize
+from moderation.skeleton import TextView, view
+
+S, D, H = Label.CRISIS_SELF, Label.CRISIS_DANGER, Label.HARASSMENT
+NONE = None  # no crisis label at all
+
+
+def assert_crisis_label(text: str, label: Label | None, why: str = "") -> None:
+    """review(text) gives ``label`` among its crisis labels, or no crisis label for NONE."""
+    found = review(text).labels & CRISIS_LABELS
+    if label is None:
+        assert not found, why
+    else:
+        assert label in found, why
+
+
+def message_view(text: str) -> TextView:
+    """The view review() would build for ``text``."""
+    return view(sanitize(normalize(text)))
