@@ -4,6 +4,8 @@ models."""
 
 from __future__ import annotations
 
+import pytest
+
 from moderation.decision import CRISIS_LABELS, Label
 from moderation.normalize import normalize
 from moderation.review import review
@@ -26,3 +28,15 @@ def assert_crisis_label(text: str, label: Label | None, why: str = "") -> None:
 def message_view(text: str) -> TextView:
     """The view review() would build for ``text``."""
     return view(sanitize(normalize(text)))
+
+
+Families = dict[str, list[tuple[str, Label | None]]]  # family -> [(text, label or NONE)]
+
+
+def family_params(families: Families) -> list[object]:
+    """One pytest case per (family, text, label), named by the text's start."""
+    return [
+        pytest.param(family, text, label, id=text[:48])
+        for family, cases in families.items()
+        for text, label in cases
+    ]

@@ -20,10 +20,18 @@ from moderation.decision import CRISIS_LABELS, Label
 from moderation.normalize import normalize
 from moderation.review import review
 from moderation.skeleton import TextView, view
-from tests.moderation.families import NONE, D, H, S, assert_crisis_label, message_view
+from tests.moderation.families import (
+    NONE,
+    D,
+    Families,
+    H,
+    S,
+    assert_crisis_label,
+    family_params,
+    message_view,
+)
 
-# family -> [(text, the crisis label it must get, or NONE)]
-FAMILIES: dict[str, list[tuple[str, Label | None]]] = {
+FAMILIES: Families = {
     "a hose kept in the car (crisis_self.txt)": [
         ("the hosepipe is in the boot and i've got the tape", S),
         ("got a hose in my car. tonight's the night", S),
@@ -159,13 +167,8 @@ FAMILIES: dict[str, list[tuple[str, Label | None]]] = {
     ],
 }
 
-CASES = [(family, text, label) for family, cases in FAMILIES.items() for text, label in cases]
 
-
-@pytest.mark.parametrize(
-    ("family", "text", "label"),
-    [pytest.param(family, text, label, id=text[:48]) for family, text, label in CASES],
-)
+@pytest.mark.parametrize(("family", "text", "label"), family_params(FAMILIES))
 def test_crisis_families(family: str, text: str, label: Label | None) -> None:
     assert_crisis_label(text, label, family)
 

@@ -19,10 +19,18 @@ from moderation.classify import learned_in_context
 from moderation.decision import Label
 from moderation.review import review
 from moderation.skeleton import TextView
-from tests.moderation.families import NONE, D, H, S, assert_crisis_label, message_view
+from tests.moderation.families import (
+    NONE,
+    D,
+    Families,
+    H,
+    S,
+    assert_crisis_label,
+    family_params,
+    message_view,
+)
 
-# family -> [(text, the crisis label it must get, or NONE)]
-FAMILIES: dict[str, list[tuple[str, Label | None]]] = {
+FAMILIES: Families = {
     "a last post, said as final (crisis_self.txt)": [
         ("last message from me ever. be kind to each other", S),
         ("this is my final post from me. thank you for everything", S),
@@ -145,13 +153,8 @@ HARASSMENT: list[tuple[str, bool]] = [
     ("nobody cares about what happened years ago, you attention seeking whore", True),
 ]
 
-CASES = [(family, text, label) for family, cases in FAMILIES.items() for text, label in cases]
 
-
-@pytest.mark.parametrize(
-    ("family", "text", "label"),
-    [pytest.param(family, text, label, id=text[:48]) for family, text, label in CASES],
-)
+@pytest.mark.parametrize(("family", "text", "label"), family_params(FAMILIES))
 def test_crisis_families(family: str, text: str, label: Label | None) -> None:
     assert_crisis_label(text, label, family)
 
