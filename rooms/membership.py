@@ -5,7 +5,9 @@ is not banned, and there is a place. In a drop-in room a place means fewer peopl
 capacity. In a session's room participants are counted against the session's capacity, with
 seats saved for confirmed RSVPs (``rooms.scheduling.reservations``); facilitators (who take no
 seat), and a moderator joining them, are never refused for capacity there (the room's own
-capacity, the session's plus one, counts only for a session-kind room no session owns).
+capacity, the session's plus one, counts only for a session-kind room no session owns). The
+seat check runs again when the seat is taken, with the room locked, so that two people arriving
+together for the last seat cannot both get it.
 
 A connection joins in this order, so that it sees every message once and in order:
 attach its outbox to the hub (live messages wait there), read the room's last seq, send the
@@ -14,6 +16,7 @@ welcome, replay stored messages after ``since``, then go live.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from django.conf import settings
@@ -32,9 +35,12 @@ from rooms.hub import get_hub
 from rooms.identity import Identity
 from rooms.outbox import Outbox
 from rooms.protocol import ErrorCode, welcome_frame
-from rooms.scheduling.reservations import SeatCheck, session_room_entry
+from rooms.scheduling.reservations import SeatCheck, SeatClaim, session_room_entry
+from rooms.scheduling.selectors import RoomWindow
 from rooms.scheduling.window import ALWAYS_OPEN
 from rooms.session_end import close_at_scheduled_end
+
+_DROP_IN_WINDOW = RoomWindow(ALWAYS_OPEN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,21 +80,26 @@ async def join_room(
     if not room.is_open:
         raise RoomError(ErrorCode.ROOM_CLOSED)
     is_session = room.kind == "session"
-    window, check = ALWAYS_OPEN, None
+    room_window, check = _DROP_IN_WINDOW, None
     if is_session:  # drop-in rooms are always open and have no RSVPs: no read for them
         # A facilitator's place is beyond the session's capacity: no seat check for them.
-        window, check = await in_db(session_room_entry)(
+        room_window, check = await in_db(session_room_entry)(
             slug,
             room_id=room.id,
             identity_key=None if can_facilitate else identity.key,
             now=timezone.now(),
         )
+    window = room_window.state
     if not window.open:
         raise RoomError(ErrorCode.ROOM_CLOSED, window.detail, next_start=window.next_start_iso)
     await _check_not_banned(identity.key)
     hub = await get_hub()
+    claim = None
     if not (is_session and can_facilitate):  # facilitators' places are beyond the capacity
-        _check_place(room.capacity, check, await hub.participants(slug))
+        participants = await hub.participants(slug)
+        _check_place(room.capacity, check, participants)
+        if check is not None:
+            claim = SeatClaim(room_window, room.id, identity.key, participants)
 
     member = Member(
         room_id=room.id,
@@ -113,7 +124,12 @@ async def join_room(
         )
         if member.seated:  # seated before the welcome, so arrival order is join order
             circle = await seats.take_seat(
-                hub, room_id=room.id, slug=slug, identity_key=identity.key, alias=member.alias
+                hub,
+                room_id=room.id,
+                slug=slug,
+                identity_key=identity.key,
+                alias=member.alias,
+                confirm=_confirmation(claim),
             )
         # Loaded after attaching, so that a block made meanwhile arrives as an event instead.
         outbox.blocked_authors |= await in_db(blocked_by)(identity.key)
@@ -143,9 +159,25 @@ def _check_place(room_capacity: int, check: SeatCheck | None, participants: int)
         if participants >= room_capacity:
             raise RoomError(ErrorCode.ROOM_FULL)
     elif not check.admits(participants):
-        raise RoomError(
-            ErrorCode.ROOM_FULL, check.detail, schedule_url=reverse("frontend:schedule")
-        )
+        raise _no_seat(check)
+
+
+def _confirmation(claim: SeatClaim | None) -> Callable[[], None] | None:
+    """What taking the seat runs first, with the room's state row locked: the seat check again,
+    so that two arrivals for the last seat cannot both get it (reservations.SeatClaim)."""
+    if claim is None:
+        return None
+
+    def confirm() -> None:
+        refused = claim.recheck()
+        if refused is not None:
+            raise _no_seat(refused)
+
+    return confirm
+
+
+def _no_seat(check: SeatCheck) -> RoomError:
+    return RoomError(ErrorCode.ROOM_FULL, check.detail, schedule_url=reverse("frontend:schedule"))
 
 
 async def _check_not_banned(identity_key: str) -> None:

@@ -114,6 +114,9 @@ class CircleSeat(models.Model):
     identity_key = models.CharField(max_length=64)
     alias = models.CharField(max_length=64)
     arrived_at = models.DateTimeField(default=timezone.now)
+    # When the seat was last taken (arrival, return, or another process still holding it): a
+    # seat taken within the presence TTL counts though the hub's count may not show it yet.
+    taken_at = models.DateTimeField(default=timezone.now)
     connected = models.BooleanField(default=True)
     left_at = models.DateTimeField(null=True, blank=True)
 

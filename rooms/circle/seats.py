@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from django.conf import settings
@@ -52,11 +52,18 @@ async def state_for_join(
 
 
 async def take_seat(
-    hub: RoomHub, *, room_id: int, slug: str, identity_key: str, alias: str
+    hub: RoomHub,
+    *,
+    room_id: int,
+    slug: str,
+    identity_key: str,
+    alias: str,
+    confirm: Callable[[], None] | None = None,
 ) -> CircleSnapshot:
-    """Seat a participant (at the end of the order during a round); return the newest state."""
+    """Seat a participant (at the end of the order during a round); return the newest state.
+    ``confirm``: see ``services.seat_arrive``."""
     snapshot = await in_db(services.seat_arrive)(
-        room_id=room_id, room_slug=slug, identity_key=identity_key, alias=alias
+        room_id=room_id, room_slug=slug, identity_key=identity_key, alias=alias, confirm=confirm
     )
     return hub.keep_circle(slug, snapshot)
 

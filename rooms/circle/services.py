@@ -7,6 +7,8 @@ room's new state through ``rooms.events`` only once the transaction commits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
@@ -62,15 +64,30 @@ def _save_and_publish(state: RoomState, room_slug: str) -> CircleSnapshot:
 # --- participants --------------------------------------------------------------------------------
 
 
-def seat_arrive(*, room_id: int, room_slug: str, identity_key: str, alias: str) -> CircleSnapshot:
-    """Seat a participant of a session room; in a round a newcomer joins the end of the order."""
+def seat_arrive(
+    *,
+    room_id: int,
+    room_slug: str,
+    identity_key: str,
+    alias: str,
+    confirm: Callable[[], None] | None = None,
+) -> CircleSnapshot:
+    """Seat a participant of a session room; in a round a newcomer joins the end of the order.
+
+    ``confirm`` runs first, with the room's state row locked (so arrivals to the room on every
+    process are seated one at a time): it raises to refuse the arrival, and no seat is taken.
+    """
     with transaction.atomic():
         state = _locked_state(room_id)
+        if confirm is not None:
+            confirm()
         seat, created = CircleSeat.objects.get_or_create(
             room_id=room_id, identity_key=identity_key, defaults={"alias": alias}
         )
         if not created:
-            CircleSeat.objects.filter(pk=seat.pk).update(connected=True, left_at=None, alias=alias)
+            CircleSeat.objects.filter(pk=seat.pk).update(
+                connected=True, left_at=None, alias=alias, taken_at=timezone.now()
+            )
         circle = circle_of(state)
         arrived = machine.arrive(circle, identity_key)
         if arrived != circle:
@@ -89,7 +106,7 @@ def seat_leave(*, room_id: int, identity_key: str) -> None:
 def seat_still_taken(*, room_id: int, identity_key: str) -> None:
     """The participant is still connected through another process: the seat is not empty."""
     CircleSeat.objects.filter(room_id=room_id, identity_key=identity_key).update(
-        connected=True, left_at=None
+        connected=True, left_at=None, taken_at=timezone.now()
     )
 
 

@@ -13,20 +13,26 @@ This module owns that rule (``SeatCheck.admits``, pure) and the one read it need
 (``seat_check``, synchronous ORM code that never writes; ``session_room_entry`` reads it with the
 room's window in one trip to the database thread). It must not count connections itself: the
 caller passes the hub's count of people in the room, and facilitators never reach it.
+
+Two people can pass the check for the last free seat at the same moment, each before the other
+is seated. So an admitted arrival holds a ``SeatClaim`` and confirms it (``SeatClaim.recheck``)
+inside the transaction that takes the seat, with the room's state row locked: arrivals to one
+room take their seats one at a time, on every process, and the second finds the seat gone.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from rooms.models import CircleSeat, Room
 from rooms.scheduling.models import RSVP
 from rooms.scheduling.selectors import RoomWindow, room_window
-from rooms.scheduling.window import WindowState
 
 SEATS_SAVED_DETAIL = (
     "This group is full right now: the seats left are saved for people who signed up for this "
@@ -49,6 +55,7 @@ class SeatCheck:
 
     ``seated`` counts the participants with a seat in the room's circle that is marked connected
     (facilitators have no seat), across every process: the seats live in the database.
+    ``recent`` counts those of them taken within HEARTH_PRESENCE_TTL_SECONDS.
     ``reserved`` counts confirmed RSVPs to the open meeting whose holder is not seated (only
     people without one are held to it, so the arriving person's own never matters).
     """
@@ -59,14 +66,17 @@ class SeatCheck:
     # server saw the old connection drop): not one more person
     seated: int
     reserved: int
+    recent: int = 0
 
     def people(self, participants: int) -> int:
-        """Participants in the room: the seated, but never more than the hub counts.
+        """Participants in the room: the seated, but no more than the hub counts plus the seats
+        taken too recently for the hub's count to show them.
 
         The hub's count (``participants``, facilitators included) forgets the people of a crashed
-        process within HEARTH_PRESENCE_TTL_SECONDS, while their seats would stay marked connected.
+        process within HEARTH_PRESENCE_TTL_SECONDS, while their seats would stay marked connected;
+        and it shows someone just seated only once their welcome is sent.
         """
-        return min(self.seated, participants)
+        return min(self.seated, participants + self.recent)
 
     def admits(self, participants: int) -> bool:
         """Someone already seated always; a holder while the room has fewer people than the
@@ -86,24 +96,51 @@ class SeatCheck:
         return SEATS_SAVED_DETAIL if self.reserved > 0 else GROUP_FULL_DETAIL
 
 
+@dataclass(frozen=True, slots=True)
+class SeatClaim:
+    """An arrival that a SeatCheck admitted, to be confirmed when its seat is taken."""
+
+    window: RoomWindow
+    room_id: int
+    identity_key: str
+    participants: int  # the hub's count when the first check admitted the arrival
+
+    def recheck(self) -> SeatCheck | None:
+        """The check read again, for the caller that takes the seat with the room's state row
+        locked: None if the arrival still has a place, else the new check (for its sentence).
+        People seated since the first check count as recent seats (``SeatCheck.people``)."""
+        fresh = seat_check(
+            window=self.window,
+            room_id=self.room_id,
+            identity_key=self.identity_key,
+            now=timezone.now(),
+        )
+        if fresh is None:  # the window closed meanwhile: the session's end closes the room
+            return None
+        return None if fresh.admits(self.participants) else fresh
+
+
 def session_room_entry(
     room_slug: str, *, room_id: int, identity_key: str | None, now: datetime
-) -> tuple[WindowState, SeatCheck | None]:
+) -> tuple[RoomWindow, SeatCheck | None]:
     """A session room's window at ``now`` and, for a participant (``identity_key`` given; None for
     a facilitator) while it is open, their seat check: the window's queries plus one."""
     window = room_window(room_slug, now)
     if identity_key is None:
-        return window.state, None
-    return window.state, seat_check(window=window, room_id=room_id, identity_key=identity_key)
+        return window, None
+    return window, seat_check(window=window, room_id=room_id, identity_key=identity_key, now=now)
 
 
-def seat_check(*, window: RoomWindow, room_id: int, identity_key: str) -> SeatCheck | None:
+def seat_check(
+    *, window: RoomWindow, room_id: int, identity_key: str, now: datetime
+) -> SeatCheck | None:
     """The seat check for an arrival in a session's open room (one query); None for any other
     room, which keeps the plain capacity check."""
     session = window.session
     if session is None or not window.state.open:
         return None
     seats = CircleSeat.objects.filter(room_id=room_id, connected=True)
+    presence_ttl = timedelta(seconds=settings.HEARTH_PRESENCE_TTL_SECONDS)
     meeting = (  # a meeting nobody RSVPed to has no row: match nothing
         Q(occurrence_id=window.occurrence_id)
         if window.occurrence_id is not None
@@ -115,11 +152,12 @@ def seat_check(*, window: RoomWindow, room_id: int, identity_key: str) -> SeatCh
         Room.objects.filter(pk=room_id)
         .annotate(
             seated=_count(seats),
+            recent=_count(seats.filter(taken_at__gt=now - presence_ttl)),
             here=Exists(seats.filter(identity_key=identity_key)),
             holder=Exists(confirmed.filter(identity_key=identity_key)),
             reserved=_count(absent),
         )
-        .values("seated", "here", "holder", "reserved")
+        .values("seated", "recent", "here", "holder", "reserved")
         .first()
     )
     if row is None:
@@ -130,6 +168,7 @@ def seat_check(*, window: RoomWindow, room_id: int, identity_key: str) -> SeatCh
         here=bool(row["here"]),
         seated=int(row["seated"]),
         reserved=int(row["reserved"]),
+        recent=int(row["recent"]),
     )
 
 

@@ -8,6 +8,7 @@ The same over two daphne processes sharing Redis is ``test_rsvp_seats_processes`
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -17,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from rooms.identity import Identity, new_identity
+from rooms.models import CircleSeat
 from rooms.protocol import CloseCode
 from rooms.scheduling import selectors, services
 from rooms.scheduling.models import RSVP, GroupSession
@@ -205,15 +207,66 @@ def test_the_seat_check_costs_one_query_more_than_the_window():
     with CaptureQueriesContext(connection) as window_only:
         selectors.room_window_state(room.slug, now)
     with CaptureQueriesContext(connection) as with_seats:
-        state, check = session_room_entry(
+        room_window, check = session_room_entry(
             room.slug, room_id=room.pk, identity_key=holder.key, now=now
         )
-    assert state.open
-    assert check == SeatCheck(capacity=3, holder=True, here=False, seated=0, reserved=1)
+    assert room_window.state.open
+    assert check == SeatCheck(capacity=3, holder=True, here=False, seated=0, reserved=1, recent=0)
     assert len(with_seats) == len(window_only) + 1
     with CaptureQueriesContext(connection) as facilitator:
         _, none = session_room_entry(room.slug, room_id=room.pk, identity_key=None, now=now)
     assert none is None and len(facilitator) == len(window_only)
+
+
+async def test_people_arriving_together_for_the_last_seats_never_overfill_the_group(connect):
+    # All four pass the first seat check before any of them is seated (the checks run before
+    # the seats are taken); the check again inside the seat's locked transaction lets in only
+    # as many as there are seats.
+    session = await sync_to_async(open_session)(capacity=3)
+    slug = session.room.slug
+    await admitted(connect, slug)
+    arrivals = await asyncio.gather(*(connect(slug) for _ in range(4)))
+    firsts = [first for _, first in arrivals]
+    assert sorted(first["type"] for first in firsts) == ["error", "error", "welcome", "welcome"]
+    for first in firsts:
+        if first["type"] == "error":
+            assert first["code"] == "room_full"
+            assert first["detail"] == GROUP_FULL_DETAIL
+    seated = await CircleSeat.objects.filter(room=session.room, connected=True).acount()
+    assert seated == 3
+
+
+async def test_a_holder_arriving_with_others_keeps_the_saved_seat(connect):
+    session = await sync_to_async(open_session)(capacity=2)
+    holder = new_identity()
+    await sync_to_async(rsvp)(session, holder)
+    slug = session.room.slug
+    (_, holder_first), *others = await asyncio.gather(
+        connect(slug, identity=holder), connect(slug), connect(slug)
+    )
+    assert holder_first["type"] == "welcome"
+    assert sorted(first["type"] for _, first in others) == ["error", "welcome"]
+
+
+async def test_a_seat_a_crashed_process_left_marked_connected_does_not_fill_the_group(connect):
+    session = await sync_to_async(open_session)(capacity=1)
+    await CircleSeat.objects.acreate(
+        room=session.room,
+        identity_key="gone-with-its-process",
+        alias="Gone",
+        connected=True,
+        taken_at=timezone.now() - timedelta(minutes=5),
+    )
+    await admitted(connect, session.room.slug)
+
+
+def test_the_hub_count_corrects_stale_seats_but_not_seats_it_cannot_show_yet():
+    stale = SeatCheck(capacity=3, holder=False, here=False, seated=3, reserved=0, recent=0)
+    assert stale.people(participants=1) == 1 and stale.admits(participants=1)
+    # Two of the three were seated a moment ago: the hub's count may not show them yet.
+    fresh = SeatCheck(capacity=3, holder=False, here=False, seated=3, reserved=0, recent=2)
+    assert fresh.people(participants=1) == 3 and not fresh.admits(participants=1)
+    assert fresh.people(participants=9) == 3  # never more than the seats
 
 
 async def test_a_drop_in_join_reads_nothing_about_sessions(connect, make_room, monkeypatch):

@@ -1,11 +1,13 @@
 """Seats saved for RSVPs over two daphne processes sharing Redis and PostgreSQL.
 
 Who is in the room is counted across processes (the hub's presence in Redis, the circle's seats in
-the database), so a seat saved on one process is saved on the other.
+the database), so a seat saved on one process is saved on the other, and arrivals on both
+processes for the last seats are seated one at a time.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -13,6 +15,7 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from rooms.identity import new_identity
+from rooms.models import CircleSeat
 from rooms.scheduling import selectors, services
 from rooms.scheduling.models import GroupSession
 from rooms.scheduling.reservations import SEATS_SAVED_DETAIL
@@ -64,3 +67,22 @@ async def test_a_seat_saved_on_one_process_is_saved_on_the_other(two_servers):
     assert welcome["type"] == "welcome" and welcome["alias"] == "Facilitator"
     for peer in (early, here, tab, host):
         await peer.close()
+
+
+async def test_people_arriving_together_on_both_processes_never_overfill_the_group(two_servers):
+    # Seats are taken one at a time with the room's state row locked in PostgreSQL, and each
+    # arrival checks its place again then: the processes cannot both give away the last seat.
+    first, second = two_servers
+    session = await sync_to_async(open_session)(capacity=2)
+    slug = session.room.slug
+    arrivals = await asyncio.gather(
+        *(join(server.ws, slug) for _ in range(3) for server in (first, second))
+    )
+    kinds = sorted(frame["type"] for _, frame in arrivals)
+    assert kinds == ["error"] * 4 + ["welcome"] * 2
+    assert all(frame["code"] == "room_full" for _, frame in arrivals if frame["type"] == "error")
+    seated = await CircleSeat.objects.filter(room=session.room, connected=True).acount()
+    assert seated == 2
+    for peer, frame in arrivals:
+        if frame["type"] == "welcome":
+            await peer.close()
