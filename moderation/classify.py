@@ -121,8 +121,8 @@ def learned_in_context(
     """The model's labels that survive the message's context. The model weighs words, not time
     or intent: a message that says things are better now keeps none ("...but I'm safe now"), a
     plan that the message names as something else is not a suicide plan ("my plan is to do it
-    on Monday, then tell the police"), and danger in a hypothetical or a vague future ("he'll
-    find me one day") is not danger now. A protection order (lexicons/orders.txt) is not
+    on Monday, then tell the police"), and danger in a hypothetical, a dream or a vague future
+    ("he'll find me one day") is not danger now. A protection order (lexicons/orders.txt) is not
     safety now, only protection: it keeps no learned crisis_self label, but a danger label
     stays ("my protective order says 500 ft. he's standing at the end of my drive").
 
@@ -151,7 +151,7 @@ def learned_in_context(
     if (
         Label.CRISIS_DANGER in learned
         and not context.cue_in("recent.txt", 0, end)
-        and (context.cue_in("future.txt", 0, end) or context.cue_in("hypothetical.txt", 0, end))
+        and any(context.cue_in(name, 0, end) for name in _NOT_NOW)
     ):
         return learned - _DANGER_ONLY
     return learned
@@ -236,10 +236,15 @@ def _negated(
 
 def _quoted_threats(spans: Spans, context: MessageContext) -> list[Span]:
     """Someone else's threat to kill themselves, quoted straight after the words that report
-    it ("he'd say 'I'll kill myself and it'll be your fault'"): an abuser's threat retold,
-    cut like a negated phrase before the model scores again. An order to the writer ("he told
-    me to kill myself") or a reported goodbye is left to the model."""
-    return [span for span in spans.get("crisis_self.txt", ()) if context.quoted_own_threat(*span)]
+    it ("he'd say 'I'll kill myself and it'll be your fault'") or before words that name its
+    sender ("the 'I'm going to end it all' texts he sent me"): an abuser's threat retold, cut
+    like a negated phrase before the model scores again. An order to the writer ("he told me
+    to kill myself") or a reported goodbye is left to the model."""
+    return [
+        span
+        for span in spans.get("crisis_self.txt", ())
+        if context.quoted_own_threat(*span) or context.reported_after(*span)
+    ]
 
 
 def _without(text_view: TextView, cut: Sequence[Span]) -> TextView:
@@ -260,6 +265,8 @@ def _without(text_view: TextView, cut: Sequence[Span]) -> TextView:
 
 
 _NO_LABELS: frozenset[Label] = frozenset()
+# Cue lists under which a learned danger label, with no sign of now, is not danger now.
+_NOT_NOW = ("future.txt", "hypothetical.txt", "dreams.txt")
 _DANGER_ONLY = frozenset({Label.CRISIS_DANGER})
 _SELF_ONLY = frozenset({Label.CRISIS_SELF})
 

@@ -8,15 +8,19 @@ at a sentence end or at "but", "though", "however"...):
   he'll hurt me");
 - who it is about ("he wants to die", "you want to die?" are not the writer's own crisis);
 - reported speech ("my therapist asked if I wanted to die", "he'd scream 'you're worthless'"),
-  unless the writer answers yes;
-- time: a distant past in the clause ("years ago", "used to", "when I was 16") with no sign of
-  now ("tonight", "again", "just"), or a past tense when the message also says the writer is
-  safe or better now ("...but that was before; I'm okay now");
+  unless the writer answers yes, also when the speaker is named after the words ("'I'll kill
+  myself' he'd say", "the 'I'm going to end it all' texts he sent") or as a label ("Him: ...");
+- dreams told ("the dream I keep having is me jumping off a bridge");
+- time: a distant past in the clause ("years ago", "used to", "when I was 16") or dated by the
+  next sentence ("...with me in it. that was 2018."), with no sign of now ("tonight", "again",
+  "just"), or a past tense when the message also says the writer is safe or better now
+  ("...but that was before; I'm okay now");
 - hypotheticals and a vague future for danger ("unless he hurts me", "he'll find me one day");
 - idioms overlapping the match ("dying to see", "I'd kill for a coffee");
 - for a plan named only as "it", another plan named in the message ("...to leave him").
-The cue phrases are data (lexicons/past.txt, recent.txt, recovery.txt, orders.txt, reported.txt,
-harassment_reported.txt, hypothetical.txt, future.txt, idioms.txt, other_plans.txt); the
+The cue phrases are data (lexicons/past.txt, past_after.txt, recent.txt, recovery.txt,
+orders.txt, reported.txt, reported_after.txt, harassment_reported.txt, hypothetical.txt,
+dreams.txt, future.txt, idioms.txt, other_plans.txt); the
 small closed word classes below (negators, pronouns) are grammar, not vocabulary, and live
 here.
 
@@ -83,6 +87,11 @@ _SAID_YES = re.compile(
     r"(?<!\S)(?:i (?:said|answered|told (?:her|him|them)|replied|admitted)|and i said) "
     r"(?:yes|yeah|yep|i do|i have|i did|that i do|that i have) "
 )
+
+
+# What may stand between a quoted phrase and the words after it that name its speaker ("'i'm
+# going to end it' all texts he sent", "'i want to die', he'd say").
+_QUOTE_GAP = frozenset({",", ":", "all", "it", "again", "now", "that", "tonight", "today", "too"})
 
 
 def _tokens(text: str) -> list[str]:
@@ -159,12 +168,15 @@ def nearest_subject(before: str) -> str | None:
 CUE_FILES = (
     "idioms.txt",
     "past.txt",
+    "past_after.txt",
     "recent.txt",
     "recovery.txt",
     "orders.txt",
     "reported.txt",
+    "reported_after.txt",
     "harassment_reported.txt",
     "hypothetical.txt",
+    "dreams.txt",
     "future.txt",
     "other_plans.txt",
 )
@@ -332,12 +344,45 @@ class MessageContext:
         "again" or "just" is part of the threat, not a time). (The order saves work: the
         cheap word check and the likeliest cue come first.)"""
         recent = self._recent if own_words_are_now else self._recent_outside_match
-        if self.cue_in("past.txt", clause.start, clause.end):
+        if self._distant_past(clause):
             return not recent(clause)
         nearby = _tokens(clause.before)[-3:] + _tokens(clause.match)[:3]
         if weak_past.isdisjoint(nearby) or not self.recovery:
             return False
         return not recent(clause)
+
+    def _distant_past(self, clause: Clause) -> bool:
+        """A distant-past cue in the clause (past.txt), or a next sentence that dates this one."""
+        return self.cue_in("past.txt", clause.start, clause.end) or self._dated_after(clause)
+
+    def _dated_after(self, clause: Clause) -> bool:
+        """The sentence after the match's starts by pointing back to it (past_after.txt: "that
+        was", "this happened") and dates it to a distant past (past.txt), with no sign of now
+        in that clause outside the past cue: "he said he'd burn the house down with me in it.
+        that was 2018.", "my last message to him was 'goodbye forever'. that was 6 months ago
+        today"."""
+        canonical = self.canonical
+        at = canonical.find(" . ", clause.match_start)
+        if at < 0 or at + 3 >= len(canonical):
+            return False
+        start = at + 2  # the leading space of the next sentence's first word
+        if not any(s == start + 1 for s, _ in self.cue_spans("past_after.txt", start, start + 40)):
+            return False
+        following = self.clause(start + 1, start + 2)
+        return self.cue_in("past.txt", following.start, following.end) and not self._recent(
+            following
+        )
+
+    def reported_after(self, start: int, end: int) -> bool:
+        """Whether words straight after the match name someone else as its speaker or sender
+        (reported_after.txt): "'i'll kill myself' he'd say whenever i packed a bag", "the 'i'm
+        going to end it all' texts he sent me". Only a comma or a word such as "all" may stand
+        between (_QUOTE_GAP); "i want to die, he said i should" is not his words."""
+        clause = self.clause(start, end)
+        for cue_start, _ in self.cue_spans("reported_after.txt", end - 1, clause.end):
+            gap = _tokens(self.canonical[end:cue_start])
+            return len(gap) <= 2 and _QUOTE_GAP.issuperset(gap)
+        return False
 
     def negated_at(self, start: int, end: int, *, danger: bool = False) -> bool:
         """Whether the match at canonical[start:end] is negated ("I'm not going to ..."), as
@@ -390,7 +435,11 @@ class MessageContext:
             return False
         if self._told_as_past(clause, _WEAK_PAST_SELF):
             return False
-        if self._before("reported.txt", clause) and not self.said_yes:
+        if (self._before("reported.txt", clause) or self.reported_after(start, end)) and (
+            not self.said_yes
+        ):
+            return False
+        if self._before("dreams.txt", clause):
             return False
         return not self.in_idiom(clause)
 
@@ -404,7 +453,7 @@ class MessageContext:
                 return False
         elif self._told_as_past(clause, _WEAK_PAST_DANGER, own_words_are_now=False):
             return False
-        if self._before("hypothetical.txt", clause):
+        if self._before("hypothetical.txt", clause) or self._before("dreams.txt", clause):
             return False
         if self.cue_in("future.txt", clause.start, clause.end) and not self._recent(clause):
             return False
@@ -414,13 +463,13 @@ class MessageContext:
         clause = self.clause(start, end)
         if negated(clause.before) or self.in_idiom(clause):
             return False
-        if self._before("harassment_reported.txt", clause):
+        if self._before("harassment_reported.txt", clause) or self.reported_after(start, end):
             return False
         # Retold from the distant past ("one of his flying monkeys wrote 'watch your back' on my
         # facebook in 2021"): a story about an attack, not one on someone in the room now. Not
         # when the clause speaks to "you" outside the insult's own words: "you used to be my
         # friend you stupid bitch" is an insult now, past words and all.
-        if self.cue_in("past.txt", clause.start, clause.end) and not self._recent(clause):
+        if self._distant_past(clause) and not self._recent(clause):
             after = self.canonical[clause.match_start + len(clause.match) : clause.end]
             if SECOND_PERSON.isdisjoint(_tokens(clause.before + after)):
                 return False

@@ -1,0 +1,84 @@
+"""The seventh round's fixes, one table each: the family of phrasing it covers, and the ordinary
+support talk it must leave alone (past tense, negation, reported speech, dreams, recovery, the
+same words about an abuser who is not in the chat or about the writer).
+
+The families come from the misses and false flags of holdout_7.jsonl once it was spent
+(docs/moderation.md, "The seventh round"); the sentences here are new, written in each family's
+range of wording, not copied from that set. Every case runs the whole step (review(): the
+lexicons, the context rules and the learned model), so a hard negative that any part flags
+fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from moderation.decision import Label
+from moderation.review import review
+from tests.moderation.families import NONE, D, Families, H, S, assert_crisis_label, family_params
+
+CONTEXT: Families = {
+    "a next sentence that dates the one before to the past (past_after.txt, context.py)": [
+        ("he said he'd put me in hospital. that was years ago.", NONE),
+        ("wrote 'goodbye cruel world' on my mirror in lipstick. that was back in 2012.", NONE),
+        ("he said he would find me and finish me. that was 2015. he has never come", NONE),
+        ("i wanted to die. that was years ago", NONE),
+        # A sign of now keeps it: "last night" dates nothing to the past.
+        ("he said he'd stab me. that was last night.", D),
+        ("he locked me in the bathroom again. this was ten minutes ago", D),
+    ],
+    "the speaker named after the quoted words (reported_after.txt, context.py)": [
+        ("'i'll kill myself tonight' she'd scream whenever i went out", NONE),
+        ("the 'i'll end it all' messages he kept sending were just control", NONE),
+        # A reporting verb that starts a new clause does not make the writer's words his.
+        ("i want to die, he said i should", S),
+        ("i want to kill myself he said it's my fault", S),
+    ],
+    "a speaker label before the quoted words (reported.txt)": [
+        ("My ex: 'I'll kill myself if you leave me.' Me: left anyway.", NONE),
+        ("her: 'i'll end it all if you go to the police'. me: went to the police", NONE),
+        ("me: i want to die", S),
+    ],
+    "a dream told (dreams.txt, context.py)": [
+        ("had that nightmare again where I was standing on the bridge about to jump", NONE),
+        ("in my dream i jumped off a bridge and woke up laughing", NONE),
+        ("in my nightmares he is outside my door", NONE),
+        # "dreaming about" is thinking about; a dream told before a crisis now is not one.
+        ("i keep dreaming about killing myself", S),
+        ("had a nightmare last night and now i want to die", S),
+    ],
+    "recovery said after the story (recovery.txt)": [
+        (
+            "five years ago tonight i swallowed a box of paracetamol. i'm still here and so happy",
+            NONE,
+        ),
+        ("he said he would find me and kill me. i live somewhere he can't find now", NONE),
+        ("he said he'd find me and finish me. he doesn't know where i live now", NONE),
+        ("it's a therapy exercise: the letter i want to have written to my younger self", NONE),
+        ("honestly i want to have a life again and i feel really hopeful", NONE),
+        # Hope does not cancel a crisis said now, nor does "he doesn't know where i live yet".
+        ("i want it to be over and i feel hopeful", S),
+        ("he doesn't know where i live yet but he's outside my mum's right now", D),
+    ],
+}
+
+
+@pytest.mark.parametrize(("family", "text", "label"), family_params(CONTEXT))
+def test_context_rules(family: str, text: str, label: Label | None) -> None:
+    assert_crisis_label(text, label, family)
+
+
+HARASSMENT_CONTEXT: list[tuple[str, bool]] = [
+    # Insults retold with their speaker as a label, or named after them, are his words.
+    ("my ex: 'you're a worthless cow'", False),
+    ("'you're pathetic' he'd scream whenever i cried", False),
+    ("his sister wrote 'watch your back' under my photo. that was years ago", False),
+    # Said to someone here now, they stay harassment.
+    ("you're pathetic, he said it and he was right", True),
+    ("you're a worthless cow", True),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), HARASSMENT_CONTEXT)
+def test_harassment_context_rules(text: str, expected: bool) -> None:
+    assert (H in review(text).labels) is expected
