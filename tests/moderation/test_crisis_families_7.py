@@ -30,9 +30,12 @@ CONTEXT: Families = {
     "the speaker named after the quoted words (reported_after.txt, context.py)": [
         ("'i'll kill myself tonight' she'd scream whenever i went out", NONE),
         ("the 'i'll end it all' messages he kept sending were just control", NONE),
+        ("'i want to die' he would text me every night", NONE),
         # A reporting verb that starts a new clause does not make the writer's words his.
         ("i want to die, he said i should", S),
         ("i want to kill myself he said it's my fault", S),
+        ("i told him i want to die, he said nothing", S),
+        ("i just want it all to stop, he texts fifty times a day", S),
     ],
     "a speaker label before the quoted words (reported.txt)": [
         ("My ex: 'I'll kill myself if you leave me.' Me: left anyway.", NONE),
