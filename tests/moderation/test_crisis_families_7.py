@@ -17,6 +17,75 @@ from moderation.decision import Label
 from moderation.review import review
 from tests.moderation.families import NONE, D, Families, H, S, assert_crisis_label, family_params
 
+FAMILIES: Families = {
+    "goodbye to the room, said briefly (crisis_self.txt)": [
+        ("goodbye all. xx", S),
+        ("goodbye you guys, love you all", S),
+        ("goodbye everybody x", S),
+        ("goodbye everyone, see you next week", NONE),
+        ("goodbye everyone, have a lovely christmas", NONE),
+        ("bye all, off to bed", NONE),
+        ("he said goodbye everyone and walked out of the meeting", NONE),
+    ],
+    "a birthday or a year not to be reached (crisis_self.txt)": [
+        ("i'm not going to see my 40th.", S),
+        ("won't make it to my birthday. it's decided", S),
+        ("i won't see another christmas with him, thank god", NONE),
+        ("i'm not going to see my mum's birthday this year, he has the car", NONE),
+        ("i won't make it to christmas dinner at mum's this year", NONE),
+    ],
+    "the abuser's job finished by the writer (crisis_self.txt)": [
+        ("might as well finish the job my ex started", S),
+        ("i'm going to finish what she started tonight", S),
+        ("i'll just save him the trouble", S),
+        ("i'm going to finish what i started with the garden", NONE),
+        ("he finished what he started at court, the judge believed him", NONE),
+        ("i'll save him the trouble of replying and block him", NONE),
+        # Said of him, it is his threat (crisis_danger.txt).
+        ("he's going to finish what he started", D),
+    ],
+    "a car running in a closed garage (crisis_self.txt)": [
+        ("sat in the car, engine running in the garage", S),
+        ("the garage door is shut and the engine is on", S),
+        ("the garage door is down and the car's running fine again", NONE),
+        ("he used to sit in the car with the engine running in the garage", NONE),
+    ],
+    "loose ends tied up so nobody is left with them (crisis_self_plans.txt)": [
+        ("sorted the bills and the passwords, tying up my loose ends this week", S),
+        ("paid everything off so nobody gets lumbered with my debts after", S),
+        ("tying up loose ends before the divorce goes through", NONE),
+        ("tying up loose ends at work before my maternity leave", NONE),
+    ],
+    "'it' wanted over, unless the message names another plan (crisis_self_plans.txt)": [
+        ("i just want it to stop. tonight.", S),
+        ("i just want it to stop, the police say the order covers texts", NONE),
+        ("i want it to stop, court is on monday and i'm so tired of it", NONE),
+    ],
+    "a pet handed on, a story told to cover going (crisis_self_plans.txt)": [
+        ("my neighbour's offered to rehome the dog.", S),
+        ("told my mum i'm going backpacking for a while", S),
+        ("told everyone i'm going away for a bit", S),
+        ("my mum agreed to take the dog while we're in the refuge", NONE),
+        ("my mum agreed to take the dog for the weekend", NONE),
+        ("told him i'm going away with the kids to my mum's", NONE),
+        ("told my boss i'm going travelling in may", NONE),
+    ],
+    "the insurance for the children (crisis_self_plans.txt)": [
+        ("the life insurance will look after them", S),
+        ("my policy will pay for the funeral.", S),
+        ("the insurance will cover the kids' dental", NONE),
+        ("the insurance should cover the damage he did", NONE),
+    ],
+    "a way out of one's own, a message set to go out later (crisis_self_plans.txt)": [
+        ("found my own way out. it's decided", S),
+        ("scheduled a message to send on sunday morning. you all were the best part of it all", S),
+        ("you guys were the best part of my life", S),
+        ("got my own way out of the flat now, a side door he doesn't know", NONE),
+        ("you guys have been the best part of my year", NONE),
+        ("set up a scheduled post for the group's anniversary on monday", NONE),
+    ],
+}
+
 CONTEXT: Families = {
     "a next sentence that dates the one before to the past (past_after.txt, context.py)": [
         ("he said he'd put me in hospital. that was years ago.", NONE),
@@ -64,6 +133,11 @@ CONTEXT: Families = {
         ("he doesn't know where i live yet but he's outside my mum's right now", D),
     ],
 }
+
+
+@pytest.mark.parametrize(("family", "text", "label"), family_params(FAMILIES))
+def test_crisis_families(family: str, text: str, label: Label | None) -> None:
+    assert_crisis_label(text, label, family)
 
 
 @pytest.mark.parametrize(("family", "text", "label"), family_params(CONTEXT))
