@@ -129,15 +129,19 @@ def learned_in_context(
     ``dismissed``: crisis phrases the lexicons found negated, each from its negator ("I'm not
     going to kill myself, I promise"). The model sees neither negation nor idioms, so a label
     it gives must hold without those words and without the message's idioms (idioms.txt:
-    "I can't stop beating myself up about it"): it is scored again on the message with them
-    cut out, and what rested on them goes. (Only these: phrases withheld as past or reported
-    speech are often a crisis said indirectly, "rang my brother and said goodbye to him",
-    which the model rightly catches.) ``predictor``: the model (the cross-author folds pass
-    one trained without the fold).
+    "I can't stop beating myself up about it"), and a danger label without someone else's
+    threat to harm themselves (other_threats.txt: "he's threatening to kill himself because she
+    left"): it is scored again on the message with them cut out, and what rested on them
+    goes. (Only these, and a threat quoted as someone else's: phrases withheld as past or
+    reported speech are often a crisis said indirectly, "rang my brother and said goodbye to
+    him", which the model rightly catches.) ``predictor``: the model (the cross-author folds
+    pass one trained without the fold).
     """
     context = MessageContext(text_view, _INDEX.keys(text_view.word_set))
     end = len(text_view.canonical)
     cut = [*dismissed, *context.cue_spans("idioms.txt", 0, end)]
+    if Label.CRISIS_DANGER in learned:
+        cut += context.cue_spans("other_threats.txt", 0, end)
     if cut:
         learned = learned & predictor(_without(text_view, cut))
         if not learned:

@@ -20,7 +20,8 @@ at a sentence end or at "but", "though", "however"...):
 - for a plan named only as "it", another plan named in the message ("...to leave him").
 The cue phrases are data (lexicons/past.txt, past_after.txt, recent.txt, recovery.txt,
 orders.txt, reported.txt, reported_after.txt, harassment_reported.txt, hypothetical.txt,
-dreams.txt, future.txt, idioms.txt, other_plans.txt); the
+dreams.txt, future.txt, idioms.txt, other_plans.txt; other_threats.txt is for the learned
+model, classify.py); the
 small closed word classes below (negators, pronouns) are grammar, not vocabulary, and live
 here.
 
@@ -179,6 +180,7 @@ CUE_FILES = (
     "dreams.txt",
     "future.txt",
     "other_plans.txt",
+    "other_threats.txt",
 )
 CUES: dict[str, PhraseSet] = {name: load_phrase_set(name) for name in CUE_FILES}
 # All cue phrases in one set, for the anchor index (each list is still matched on its own, and

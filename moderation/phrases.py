@@ -60,6 +60,21 @@ _FREQUENT = frozenset({
 })  # fmt: skip
 
 
+# In letter-spaced text a contraction is spelled as it was typed ("h e s b a c k" is "hesback"),
+# while a phrase spells it out ("he is back"): in dense patterns these words may be shortened as
+# contractions shorten them ("hes", "im", "youre", "dont", "ill", "id", "ive").
+_DENSE_CONTRACTED = {
+    "is": "i?s",
+    "am": "a?m",
+    "are": "a?re",
+    "not": "no?t",
+    "will": "(?:wi)?l",
+    "would": "(?:woul)?d",
+    "have": "(?:ha)?ve",
+    "has": "(?:ha)?s",
+}
+
+
 def _trie(literals: Sequence[str]) -> str:
     """One regex for many literal strings, factored by shared prefixes.
 
@@ -93,6 +108,8 @@ def _literal(node: _Seq, *, dense: bool) -> str | None:
         return None
     words = [item.text for item in node.items]  # type: ignore[union-attr]
     if dense:
+        if any(word in _DENSE_CONTRACTED for word in words):
+            return None
         return "".join(collapse_repeats(word) for word in words)
     return "".join(word + " " for word in words)
 
@@ -100,7 +117,7 @@ def _literal(node: _Seq, *, dense: bool) -> str | None:
 def _emit(node: Node, *, dense: bool) -> str:
     if isinstance(node, _Word):
         if dense:
-            return re.escape(collapse_repeats(node.text))
+            return _DENSE_CONTRACTED.get(node.text) or re.escape(collapse_repeats(node.text))
         return re.escape(node.text) + " "
     if isinstance(node, _Prefix):
         if dense:

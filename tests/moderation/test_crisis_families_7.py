@@ -84,6 +84,58 @@ FAMILIES: Families = {
         ("you guys have been the best part of my year", NONE),
         ("set up a scheduled post for the group's anniversary on monday", NONE),
     ],
+    "someone at the door who will not stop (crisis_danger.txt)": [
+        ("someone's been knocking for twenty minutes and won't say who it is", D),
+        ("he keeps ringing the doorbell and then hiding", D),
+        ("they won't stop banging, i'm upstairs with the baby", D),
+        ("my neighbour keeps knocking to borrow sugar", NONE),
+        ("he kept knocking on my door for months after i left", NONE),
+        ("he keeps knocking things over, toddlers are chaos", NONE),
+        ("he keeps knocking for my son to come out and play", NONE),
+    ],
+    "he is back, in a few words or letter-spaced (crisis_danger.txt, phrases.py)": [
+        ("my ex is back. his car is on the drive", D),
+        ("he's already back", D),
+        ("h e s b a c k a g a i n", D),
+        ("he's back on track with his meds", NONE),
+        ("my son is back.", NONE),
+    ],
+    "the writer cannot talk or must keep quiet: he is near (crisis_danger.txt)": [
+        ("shh he's awake", D),
+        ("whispering so he can't hear me", D),
+        ("typing silently, he's asleep next to me", D),
+        ("can't talk now, my son is home from school", NONE),
+        ("typing quietly so the baby doesn't wake", NONE),
+        ("quiet please, the baby is asleep", NONE),
+        ("turned the tv up so he can't hear me crying", NONE),
+    ],
+    "hiding in a wardrobe or cupboard now (crisis_danger.txt)": [
+        ("me and the kids are in the airing cupboard, typing", D),
+        ("i'm in the cupboard under the stairs right now", D),
+        ("i'm in the closet texting with the door locked", D),
+        ("found my old diary in the wardrobe", NONE),
+        ("i'm in the wardrobe sorting his old clothes out", NONE),
+    ],
+    "a car outside again, in a few words (crisis_danger.txt)": [
+        ("same van outside again tonight", D),
+        ("his car's parked outside my work again", D),
+        ("the car outside the school was his mum's", NONE),
+        ("car's outside, on my way to the meeting", NONE),
+    ],
+    "a quoted threat from 'we' (crisis_danger.txt)": [
+        ("his mum messaged 'we can see you'", D),
+        ("his mate texted me 'we know where you are staying'", D),
+    ],
+    "someone else's threat to harm themselves (crisis_danger.txt, other_threats.txt)": [
+        ("my ex is threatening to kill himself again because i won't answer his calls", NONE),
+        ("her mum says she's threatening to hurt herself if i don't drop the case", NONE),
+        ("he's threatening to kill himself and take the kids with him", D),
+        ("he is threatening to kill me and then himself", D),
+    ],
+    "in through the back, with a sign of now (crisis_danger_recent.txt)": [
+        ("she just crept in through the side gate", D),
+        ("he came in through the back door drunk every night for years", NONE),
+    ],
 }
 
 CONTEXT: Families = {
