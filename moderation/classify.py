@@ -39,6 +39,8 @@ _DANGER = load_phrase_set("crisis_danger.txt")
 _DANGER_RECENT = load_phrase_set("crisis_danger_recent.txt")
 _HARASSMENT = load_phrase_set("harassment.txt")
 _SLURS = load_phrase_set("slurs.txt")
+# Matched only in letter-spaced text (see _harassment), so not among the triggers.
+_SPACED_INSULTS = load_phrase_set("harassment_spaced.txt")
 _TRIGGERS = (_SELF, _SELF_PLANS, _DANGER, _DANGER_RECENT, _HARASSMENT, _SLURS)
 # All trigger phrases in one set: a message's candidates are found in one pass.
 _ALL = PhraseSet.merged("triggers", _TRIGGERS)
@@ -84,7 +86,9 @@ def _harassment(text_view: TextView, spans: Spans, context: MessageContext) -> b
             if context.harassment_counts(start, end):
                 return True
     if text_view.dense:
-        return _HARASSMENT.dense_match(text_view) or _SLURS.dense_match(text_view)
+        return any(
+            phrases.dense_match(text_view) for phrases in (_HARASSMENT, _SLURS, _SPACED_INSULTS)
+        )
     return False
 
 
@@ -280,7 +284,7 @@ def warm_up() -> None:
     from moderation.context import ALL_CUES
     from moderation.pii import warm_up as warm_up_pii
 
-    for phrase_set in (_ALL, *_TRIGGERS, ALL_CUES):
+    for phrase_set in (_ALL, *_TRIGGERS, _SPACED_INSULTS, ALL_CUES):
         phrase_set.compile_all()
     warm_up_pii()
 

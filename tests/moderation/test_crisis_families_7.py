@@ -197,6 +197,63 @@ def test_context_rules(family: str, text: str, label: Label | None) -> None:
     assert_crisis_label(text, label, family)
 
 
+HARASSMENT: dict[str, list[tuple[str, bool]]] = {
+    "victim-blaming aimed at the person in the chat (harassment.txt)": [
+        ("people like you make it harder for genuine survivors to be believed", True),
+        ("honestly you give real victims a bad name", True),
+        ("if you stayed after the first time, that's on you", True),
+        ("some of you secretly enjoy being the victim", True),
+        ("ur kids would honestly be better off with their dad", True),
+        ("false reports make it harder for real victims, it's so frustrating", False),
+        ("people like you make this group feel safe", False),
+        ("that's not on you, he made those choices", False),
+        ("it's on you to decide, nobody else", False),
+        ("the drinks are on you next time lol", False),
+        ("my kids are better off without him", False),
+        ("i used to think i liked being the victim, my therapist says that's a myth", False),
+    ],
+    "the abuser made the victim, the writer made bitter (harassment.txt)": [
+        ("i reckon your ex was the real victim here", True),
+        ("you're only bitter he found someone", True),
+        ("you just keep lying about him", True),
+        ("my ex tells everyone he's the real victim", False),
+        ("i'm just bitter he moved on so fast", False),
+        ("you keep lying awake too? me every night", False),
+    ],
+    "mockery of someone's need for support (harassment.txt)": [
+        ("look who's back for more attention", True),
+        ("you're clearly just fishing for sympathy", True),
+        ("imagine getting so worked up over a text lol", True),
+        ("you can't even string a sentence together", True),
+        ("i'm back for more advice, sorry everyone", False),
+        ("he's always fishing for sympathy from my family", False),
+        ("you can't even see the bruise now", False),
+        ("imagine being so scared of a text that you shake, that was me", False),
+    ],
+    "outing someone to the room (harassment.txt)": [
+        ("found your real facebook, not so anonymous now", True),
+        ("here's her address for everyone who wants to tell her what they think", True),
+        ("go and look at this pathetic liar's profile", True),
+        ("go on, call him yourselves", True),
+        ("found my real account password finally, locked him out", False),
+        ("here's the number for everyone who needs the helpline", False),
+        ("you can ring them yourselves, the helpline is free", False),
+    ],
+    "an insult spelled out letter by letter (harassment_spaced.txt)": [
+        ("u g l y  c o w", True),
+        ("d u m b  s l a g", True),
+        ("my ex is a stupid bitch", False),
+        ("i feel so s t u p i d today", False),
+        ("u g l y c r y i n g again", False),
+    ],
+}
+
+
+@pytest.mark.parametrize(("family", "text", "expected"), family_params(HARASSMENT))
+def test_harassment_families(family: str, text: str, expected: bool) -> None:
+    assert (H in review(text).labels) is expected, family
+
+
 HARASSMENT_CONTEXT: list[tuple[str, bool]] = [
     # Insults retold with their speaker as a label, or named after them, are his words.
     ("my ex: 'you're a worthless cow'", False),
