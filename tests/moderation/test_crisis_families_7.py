@@ -17,6 +17,8 @@ from moderation.decision import Label
 from moderation.review import review
 from tests.moderation.families import NONE, D, Families, H, S, assert_crisis_label, family_params
 
+P = Label.PII
+
 FAMILIES: Families = {
     "goodbye to the room, said briefly (crisis_self.txt)": [
         ("goodbye all. xx", S),
@@ -268,3 +270,21 @@ HARASSMENT_CONTEXT: list[tuple[str, bool]] = [
 @pytest.mark.parametrize(("text", "expected"), HARASSMENT_CONTEXT)
 def test_harassment_context_rules(text: str, expected: bool) -> None:
     assert (H in review(text).labels) is expected
+
+
+PII: list[tuple[str, bool]] = [
+    # A full name after "he's" or "she's" (pii_name_intros.txt), as after "he is".
+    ("He's Callum Reid, works at the tyre place on the ring road", True),
+    ("she's Siobhan Kelly and she lives two streets from me", True),
+    ("hes gary mcbride, look him up", True),
+    # A first name alone, or capitals that are no name.
+    ("she's siobhan, my sponsor", False),
+    ("he's callum's dad", False),
+    ("he's Prince Charming to everyone else", False),
+    ("she's Head Girl material apparently", False),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PII)
+def test_full_names_after_a_contracted_intro(text: str, expected: bool) -> None:
+    assert (P in review(text).labels) is expected
