@@ -21,9 +21,8 @@ at a sentence end or at "but", "though", "however"...):
 The cue phrases are data (lexicons/past.txt, past_after.txt, recent.txt, recovery.txt,
 orders.txt, reported.txt, reported_after.txt, harassment_reported.txt, hypothetical.txt,
 dreams.txt, future.txt, idioms.txt, other_plans.txt; other_threats.txt is for the learned
-model, classify.py); the
-small closed word classes below (negators, pronouns) are grammar, not vocabulary, and live
-here.
+model, classify.py); the small closed word classes (negators, pronouns) and the negation and
+subject readings made with them are grammar, not vocabulary, and live in grammar.py.
 
 Must not: find the phrases themselves (classify.py does) or decide actions.
 """
@@ -33,43 +32,21 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 
+from moderation.grammar import (
+    FIRST_PERSON,
+    OTHER_SUBJECT_STARTS,
+    SECOND_PERSON,
+    nearest_subject,
+    negated,
+    negation_start,
+    tokens,
+    writer_negated,
+)
 from moderation.matching import PhraseSet, load_phrase_set
 from moderation.skeleton import TextView
 
-__all__ = [
-    "ALL_CUES",
-    "CUES",
-    "Clause",
-    "MessageContext",
-    "nearest_subject",
-    "negated",
-    "negation_start",
-]
+__all__ = ["ALL_CUES", "CUES", "Clause", "MessageContext"]
 
-_NEGATORS = frozenset({"not", "never", "nor", "neither", "hardly", "barely", "nobody"})
-# "no" negates only in these pairs: "no longer want to die", not "nooo i want to die".
-_NO_PAIRS = frozenset({"longer", "way", "intention", "intentions", "plans", "plan", "desire"})
-# Words that end a negation's reach: "I don't think anyone would miss me" still counts,
-# "I can't stop thinking about it" is not a denial.
-_NEGATION_BLOCKERS = frozenset({
-    "think", "thinks", "thought", "know", "knows", "sure", "if", "whether", "why", "how",
-    "care", "cares", "believe", "understand", "mean", "matter", "matters", "stop", "help",
-    "wait", "anyone", "anybody", "imagine", "remember", "see", "feel", "feels"
-})  # fmt: skip
-_NEGATION_WINDOW = 4
-FIRST_PERSON = frozenset({"i", "me", "my", "myself", "mine", "we", "us", "our", "ourselves"})
-SECOND_PERSON = frozenset({"you", "your", "yourself", "yourselves", "ur", "ya", "urself"})
-_OTHER_PEOPLE = SECOND_PERSON | frozenset({
-    "he", "him", "his", "himself", "she", "her", "hers", "herself", "they", "them", "their",
-    "themselves", "someone", "somebody", "anyone", "anybody", "everyone", "everybody", "people",
-    "person", "friend", "friends", "sister", "brother", "mum", "mom", "mother", "dad", "father",
-    "son", "daughter", "ex", "husband", "wife", "partner", "boyfriend", "girlfriend", "bf",
-    "gf", "cousin", "aunt", "uncle", "nan", "gran", "grandma", "grandad", "colleague", "kid",
-    "kids", "child", "children", "nephew", "niece", "stepdad", "stepmum", "stepmom",
-    "neighbour", "neighbor", "mate", "mates", "abuser", "narcissist", "guy", "girl", "man",
-    "woman"
-})  # fmt: skip
-_SUBJECT_WINDOW = 6
 _WEAK_PAST_SELF = frozenset({
     "was", "were", "felt", "wanted", "thought", "tried", "used", "had", "did", "wished",
     "considered", "attempted", "planned", "went", "became", "kept"
@@ -88,82 +65,9 @@ _SAID_YES = re.compile(
     r"(?<!\S)(?:i (?:said|answered|told (?:her|him|them)|replied|admitted)|and i said) "
     r"(?:yes|yeah|yep|i do|i have|i did|that i do|that i have) "
 )
-
-
 # What may stand between a quoted phrase and the words after it that name its speaker ("'i'm
 # going to end it' all texts he sent", "'i want to die', he'd say").
 _QUOTE_GAP = frozenset({",", ":", "all", "it", "again", "now", "that", "tonight", "today", "too"})
-
-
-def _tokens(text: str) -> list[str]:
-    return text.split()
-
-
-def negated(before: str) -> bool:
-    """A negator in the last few words before a match, with no blocker after it."""
-    return _negator(before) is not None
-
-
-def negation_start(before: str) -> int | None:
-    """Where in ``before`` the negator that negates the match starts, if one does ("i am
-    |not going to..."): cutting a denied phrase cuts its negator too, so that what is left
-    ("i am") does not read as "i am not (okay)"."""
-    back = _negator(before)
-    if back is None:
-        return None
-    stripped = before.rstrip(" ")
-    tail = " ".join(stripped.rsplit(" ", back)[-back:])
-    return len(stripped) - len(tail)
-
-
-def _negator(before: str) -> int | None:
-    """How many words from the end of ``before`` the negating word stands (1: the last word),
-    or None when the match is not negated."""
-    tokens = _tokens(before)
-    if "," in tokens:
-        tokens = tokens[len(tokens) - tokens[::-1].index(",") :]
-    tokens = tokens[-_NEGATION_WINDOW:]
-    for index in range(len(tokens) - 1, -1, -1):
-        token = tokens[index]
-        is_no_pair = token == "no" and index + 1 < len(tokens) and tokens[index + 1] in _NO_PAIRS
-        # "why don't you just..." suggests rather than denies.
-        is_suggestion = token == "not" and tokens[max(0, index - 2) : index] == ["why", "do"]
-        if (token in _NEGATORS or is_no_pair) and not is_suggestion:
-            if _NEGATION_BLOCKERS.isdisjoint(tokens[index + 1 :]):
-                return len(tokens) - index
-            return None
-    return None
-
-
-# The first word of a danger phrase that names someone else as the one acting ("he will...").
-_OTHER_SUBJECT_STARTS = frozenset({
-    "he", "she", "they", "him", "them", "someone", "somebody", "my", "his", "her", "their", "a",
-    "the"
-})  # fmt: skip
-
-
-def writer_negated(before: str) -> bool:
-    """The last negator before a match negates the writer's own verb: "if I don't (answer),
-    he will...", "I won't go back, he'll...". Then it says nothing about what another person
-    in the match does."""
-    tokens = _tokens(before)[-_NEGATION_WINDOW - 2 :]
-    for index in range(len(tokens) - 1, -1, -1):
-        if tokens[index] in _NEGATORS:
-            return not FIRST_PERSON.isdisjoint(tokens[max(0, index - 3) : index])
-    return False
-
-
-def nearest_subject(before: str) -> str | None:
-    """ "self", "other" or None: the closest person word before a match, within its clause part."""
-    tokens = _tokens(before)
-    for token in reversed(tokens[-_SUBJECT_WINDOW:]):
-        if token == ",":
-            return None
-        if token in FIRST_PERSON:
-            return "self"
-        if token in _OTHER_PEOPLE:
-            return "other"
-    return None
 
 
 CUE_FILES = (
@@ -205,7 +109,7 @@ class Clause:
         self.match = canonical[start:end]
 
     def match_words(self) -> set[str]:
-        return set(_tokens(self.match))
+        return set(tokens(self.match))
 
 
 class MessageContext:
@@ -348,7 +252,7 @@ class MessageContext:
         recent = self._recent if own_words_are_now else self._recent_outside_match
         if self._distant_past(clause):
             return not recent(clause)
-        nearby = _tokens(clause.before)[-3:] + _tokens(clause.match)[:3]
+        nearby = tokens(clause.before)[-3:] + tokens(clause.match)[:3]
         if weak_past.isdisjoint(nearby) or not self.recovery:
             return False
         return not recent(clause)
@@ -382,7 +286,7 @@ class MessageContext:
         between (_QUOTE_GAP); "i want to die, he said i should" is not his words."""
         clause = self.clause(start, end)
         for cue_start, _ in self.cue_spans("reported_after.txt", end - 1, clause.end):
-            gap = _tokens(self.canonical[end:cue_start])
+            gap = tokens(self.canonical[end:cue_start])
             return len(gap) <= 2 and _QUOTE_GAP.issuperset(gap)
         return False
 
@@ -404,7 +308,7 @@ class MessageContext:
     def _writer_negated_for_other(clause: Clause) -> bool:
         # "if I don't leave, he will kill me": the writer's own verb is negated, not the threat.
         first = clause.match.split(" ", 1)[0]
-        return first in _OTHER_SUBJECT_STARTS and writer_negated(clause.before)
+        return first in OTHER_SUBJECT_STARTS and writer_negated(clause.before)
 
     def quoted_own_threat(self, start: int, end: int) -> bool:
         """Whether the match is someone else's threat against themselves, quoted straight
@@ -473,7 +377,7 @@ class MessageContext:
         # friend you stupid bitch" is an insult now, past words and all.
         if self._distant_past(clause) and not self._recent(clause):
             after = self.canonical[clause.match_start + len(clause.match) : clause.end]
-            if SECOND_PERSON.isdisjoint(_tokens(clause.before + after)):
+            if SECOND_PERSON.isdisjoint(tokens(clause.before + after)):
                 return False
         # "I keep crying", "I'm trying to get over it": phrases without "you" need a target.
         if SECOND_PERSON.isdisjoint(clause.match_words()):
