@@ -133,7 +133,14 @@ def _emit(node: Node, *, dense: bool) -> str:
     if isinstance(node, _Not):
         return "" if dense else "(?!" + _emit(node.node, dense=False) + ")"
     if isinstance(node, _Seq):
-        return "".join(_emit(item, dense=dense) for item in node.items)
+        items = node.items
+        return "".join(
+            # "$" followed by words: the part ends here and the next part starts with them
+            # ("!($ see you)"), so the boundary is consumed instead of only looked at.
+            r"[.,] " if isinstance(item, _End) and not dense and _words_follow(items, i)
+            else _emit(item, dense=dense)
+            for i, item in enumerate(items)
+        )  # fmt: skip
     literals, others = [], []
     for alt in node.alts:
         literal = _literal(alt, dense=dense)
@@ -143,6 +150,11 @@ def _emit(node: Node, *, dense: bool) -> str:
             literals.append(literal)
     branches = ([_trie(literals)] if literals else []) + others
     return "(?:" + "|".join(branches) + ")" + ("?" if node.optional else "")
+
+
+def _words_follow(items: tuple[Node, ...], index: int) -> bool:
+    """Whether something to match (not a "!" or another "$") follows items[index]."""
+    return index + 1 < len(items) and not isinstance(items[index + 1], (_Not, _End))
 
 
 def _anchors(node: Node) -> frozenset[str] | None:

@@ -25,6 +25,8 @@ FAMILIES: Families = {
         ("goodbye you guys, love you all", S),
         ("goodbye everybody x", S),
         ("goodbye everyone, see you next week", NONE),
+        ("Goodbye everyone. See you Thursday", NONE),
+        ("goodbye all. off to bed, night x", NONE),
         ("goodbye everyone, have a lovely christmas", NONE),
         ("bye all, off to bed", NONE),
         ("he said goodbye everyone and walked out of the meeting", NONE),
