@@ -39,6 +39,8 @@ _DANGER = load_phrase_set("crisis_danger.txt")
 _DANGER_RECENT = load_phrase_set("crisis_danger_recent.txt")
 _HARASSMENT = load_phrase_set("harassment.txt")
 _SLURS = load_phrase_set("slurs.txt")
+# Matched only in letter-spaced text (see _harassment), so not among the triggers.
+_SPACED_INSULTS = load_phrase_set("harassment_spaced.txt")
 _TRIGGERS = (_SELF, _SELF_PLANS, _DANGER, _DANGER_RECENT, _HARASSMENT, _SLURS)
 # All trigger phrases in one set: a message's candidates are found in one pass.
 _ALL = PhraseSet.merged("triggers", _TRIGGERS)
@@ -84,7 +86,9 @@ def _harassment(text_view: TextView, spans: Spans, context: MessageContext) -> b
             if context.harassment_counts(start, end):
                 return True
     if text_view.dense:
-        return _HARASSMENT.dense_match(text_view) or _SLURS.dense_match(text_view)
+        return any(
+            phrases.dense_match(text_view) for phrases in (_HARASSMENT, _SLURS, _SPACED_INSULTS)
+        )
     return False
 
 
@@ -121,23 +125,27 @@ def learned_in_context(
     """The model's labels that survive the message's context. The model weighs words, not time
     or intent: a message that says things are better now keeps none ("...but I'm safe now"), a
     plan that the message names as something else is not a suicide plan ("my plan is to do it
-    on Monday, then tell the police"), and danger in a hypothetical or a vague future ("he'll
-    find me one day") is not danger now. A protection order (lexicons/orders.txt) is not
+    on Monday, then tell the police"), and danger in a hypothetical, a dream or a vague future
+    ("he'll find me one day") is not danger now. A protection order (lexicons/orders.txt) is not
     safety now, only protection: it keeps no learned crisis_self label, but a danger label
     stays ("my protective order says 500 ft. he's standing at the end of my drive").
 
     ``dismissed``: crisis phrases the lexicons found negated, each from its negator ("I'm not
     going to kill myself, I promise"). The model sees neither negation nor idioms, so a label
     it gives must hold without those words and without the message's idioms (idioms.txt:
-    "I can't stop beating myself up about it"): it is scored again on the message with them
-    cut out, and what rested on them goes. (Only these: phrases withheld as past or reported
-    speech are often a crisis said indirectly, "rang my brother and said goodbye to him",
-    which the model rightly catches.) ``predictor``: the model (the cross-author folds pass
-    one trained without the fold).
+    "I can't stop beating myself up about it"), and a danger label without someone else's
+    threat to harm themselves (other_threats.txt: "he's threatening to kill himself because she
+    left"): it is scored again on the message with them cut out, and what rested on them
+    goes. (Only these, and a threat quoted as someone else's: phrases withheld as past or
+    reported speech are often a crisis said indirectly, "rang my brother and said goodbye to
+    him", which the model rightly catches.) ``predictor``: the model (the cross-author folds
+    pass one trained without the fold).
     """
     context = MessageContext(text_view, _INDEX.keys(text_view.word_set))
     end = len(text_view.canonical)
     cut = [*dismissed, *context.cue_spans("idioms.txt", 0, end)]
+    if Label.CRISIS_DANGER in learned:
+        cut += context.cue_spans("other_threats.txt", 0, end)
     if cut:
         learned = learned & predictor(_without(text_view, cut))
         if not learned:
@@ -151,7 +159,7 @@ def learned_in_context(
     if (
         Label.CRISIS_DANGER in learned
         and not context.cue_in("recent.txt", 0, end)
-        and (context.cue_in("future.txt", 0, end) or context.cue_in("hypothetical.txt", 0, end))
+        and any(context.cue_in(name, 0, end) for name in _NOT_NOW)
     ):
         return learned - _DANGER_ONLY
     return learned
@@ -236,10 +244,15 @@ def _negated(
 
 def _quoted_threats(spans: Spans, context: MessageContext) -> list[Span]:
     """Someone else's threat to kill themselves, quoted straight after the words that report
-    it ("he'd say 'I'll kill myself and it'll be your fault'"): an abuser's threat retold,
-    cut like a negated phrase before the model scores again. An order to the writer ("he told
-    me to kill myself") or a reported goodbye is left to the model."""
-    return [span for span in spans.get("crisis_self.txt", ()) if context.quoted_own_threat(*span)]
+    it ("he'd say 'I'll kill myself and it'll be your fault'") or before words that name its
+    sender ("the 'I'm going to end it all' texts he sent me"): an abuser's threat retold, cut
+    like a negated phrase before the model scores again. An order to the writer ("he told me
+    to kill myself") or a reported goodbye is left to the model."""
+    return [
+        span
+        for span in spans.get("crisis_self.txt", ())
+        if context.quoted_own_threat(*span) or context.reported_after(*span)
+    ]
 
 
 def _without(text_view: TextView, cut: Sequence[Span]) -> TextView:
@@ -260,6 +273,8 @@ def _without(text_view: TextView, cut: Sequence[Span]) -> TextView:
 
 
 _NO_LABELS: frozenset[Label] = frozenset()
+# Cue lists under which a learned danger label, with no sign of now, is not danger now.
+_NOT_NOW = ("future.txt", "hypothetical.txt", "dreams.txt")
 _DANGER_ONLY = frozenset({Label.CRISIS_DANGER})
 _SELF_ONLY = frozenset({Label.CRISIS_SELF})
 
@@ -269,7 +284,7 @@ def warm_up() -> None:
     from moderation.context import ALL_CUES
     from moderation.pii import warm_up as warm_up_pii
 
-    for phrase_set in (_ALL, *_TRIGGERS, ALL_CUES):
+    for phrase_set in (_ALL, *_TRIGGERS, _SPACED_INSULTS, ALL_CUES):
         phrase_set.compile_all()
     warm_up_pii()
 

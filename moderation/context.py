@@ -8,17 +8,21 @@ at a sentence end or at "but", "though", "however"...):
   he'll hurt me");
 - who it is about ("he wants to die", "you want to die?" are not the writer's own crisis);
 - reported speech ("my therapist asked if I wanted to die", "he'd scream 'you're worthless'"),
-  unless the writer answers yes;
-- time: a distant past in the clause ("years ago", "used to", "when I was 16") with no sign of
-  now ("tonight", "again", "just"), or a past tense when the message also says the writer is
-  safe or better now ("...but that was before; I'm okay now");
+  unless the writer answers yes, also when the speaker is named after the words ("'I'll kill
+  myself' he'd say", "the 'I'm going to end it all' texts he sent") or as a label ("Him: ...");
+- dreams told ("the dream I keep having is me jumping off a bridge");
+- time: a distant past in the clause ("years ago", "used to", "when I was 16") or dated by the
+  next sentence ("...with me in it. that was 2018."), with no sign of now ("tonight", "again",
+  "just"), or a past tense when the message also says the writer is safe or better now
+  ("...but that was before; I'm okay now");
 - hypotheticals and a vague future for danger ("unless he hurts me", "he'll find me one day");
 - idioms overlapping the match ("dying to see", "I'd kill for a coffee");
 - for a plan named only as "it", another plan named in the message ("...to leave him").
-The cue phrases are data (lexicons/past.txt, recent.txt, recovery.txt, orders.txt, reported.txt,
-harassment_reported.txt, hypothetical.txt, future.txt, idioms.txt, other_plans.txt); the
-small closed word classes below (negators, pronouns) are grammar, not vocabulary, and live
-here.
+The cue phrases are data (lexicons/past.txt, past_after.txt, recent.txt, recovery.txt,
+orders.txt, reported.txt, reported_after.txt, harassment_reported.txt, hypothetical.txt,
+dreams.txt, future.txt, idioms.txt, other_plans.txt; other_threats.txt is for the learned
+model, classify.py); the small closed word classes (negators, pronouns) and the negation and
+subject readings made with them are grammar, not vocabulary, and live in grammar.py.
 
 Must not: find the phrases themselves (classify.py does) or decide actions.
 """
@@ -28,43 +32,21 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 
+from moderation.grammar import (
+    FIRST_PERSON,
+    OTHER_SUBJECT_STARTS,
+    SECOND_PERSON,
+    nearest_subject,
+    negated,
+    negation_start,
+    tokens,
+    writer_negated,
+)
 from moderation.matching import PhraseSet, load_phrase_set
 from moderation.skeleton import TextView
 
-__all__ = [
-    "ALL_CUES",
-    "CUES",
-    "Clause",
-    "MessageContext",
-    "nearest_subject",
-    "negated",
-    "negation_start",
-]
+__all__ = ["ALL_CUES", "CUES", "Clause", "MessageContext"]
 
-_NEGATORS = frozenset({"not", "never", "nor", "neither", "hardly", "barely", "nobody"})
-# "no" negates only in these pairs: "no longer want to die", not "nooo i want to die".
-_NO_PAIRS = frozenset({"longer", "way", "intention", "intentions", "plans", "plan", "desire"})
-# Words that end a negation's reach: "I don't think anyone would miss me" still counts,
-# "I can't stop thinking about it" is not a denial.
-_NEGATION_BLOCKERS = frozenset({
-    "think", "thinks", "thought", "know", "knows", "sure", "if", "whether", "why", "how",
-    "care", "cares", "believe", "understand", "mean", "matter", "matters", "stop", "help",
-    "wait", "anyone", "anybody", "imagine", "remember", "see", "feel", "feels"
-})  # fmt: skip
-_NEGATION_WINDOW = 4
-FIRST_PERSON = frozenset({"i", "me", "my", "myself", "mine", "we", "us", "our", "ourselves"})
-SECOND_PERSON = frozenset({"you", "your", "yourself", "yourselves", "ur", "ya", "urself"})
-_OTHER_PEOPLE = SECOND_PERSON | frozenset({
-    "he", "him", "his", "himself", "she", "her", "hers", "herself", "they", "them", "their",
-    "themselves", "someone", "somebody", "anyone", "anybody", "everyone", "everybody", "people",
-    "person", "friend", "friends", "sister", "brother", "mum", "mom", "mother", "dad", "father",
-    "son", "daughter", "ex", "husband", "wife", "partner", "boyfriend", "girlfriend", "bf",
-    "gf", "cousin", "aunt", "uncle", "nan", "gran", "grandma", "grandad", "colleague", "kid",
-    "kids", "child", "children", "nephew", "niece", "stepdad", "stepmum", "stepmom",
-    "neighbour", "neighbor", "mate", "mates", "abuser", "narcissist", "guy", "girl", "man",
-    "woman"
-})  # fmt: skip
-_SUBJECT_WINDOW = 6
 _WEAK_PAST_SELF = frozenset({
     "was", "were", "felt", "wanted", "thought", "tried", "used", "had", "did", "wished",
     "considered", "attempted", "planned", "went", "became", "kept"
@@ -83,90 +65,26 @@ _SAID_YES = re.compile(
     r"(?<!\S)(?:i (?:said|answered|told (?:her|him|them)|replied|admitted)|and i said) "
     r"(?:yes|yeah|yep|i do|i have|i did|that i do|that i have) "
 )
-
-
-def _tokens(text: str) -> list[str]:
-    return text.split()
-
-
-def negated(before: str) -> bool:
-    """A negator in the last few words before a match, with no blocker after it."""
-    return _negator(before) is not None
-
-
-def negation_start(before: str) -> int | None:
-    """Where in ``before`` the negator that negates the match starts, if one does ("i am
-    |not going to..."): cutting a denied phrase cuts its negator too, so that what is left
-    ("i am") does not read as "i am not (okay)"."""
-    back = _negator(before)
-    if back is None:
-        return None
-    stripped = before.rstrip(" ")
-    tail = " ".join(stripped.rsplit(" ", back)[-back:])
-    return len(stripped) - len(tail)
-
-
-def _negator(before: str) -> int | None:
-    """How many words from the end of ``before`` the negating word stands (1: the last word),
-    or None when the match is not negated."""
-    tokens = _tokens(before)
-    if "," in tokens:
-        tokens = tokens[len(tokens) - tokens[::-1].index(",") :]
-    tokens = tokens[-_NEGATION_WINDOW:]
-    for index in range(len(tokens) - 1, -1, -1):
-        token = tokens[index]
-        is_no_pair = token == "no" and index + 1 < len(tokens) and tokens[index + 1] in _NO_PAIRS
-        # "why don't you just..." suggests rather than denies.
-        is_suggestion = token == "not" and tokens[max(0, index - 2) : index] == ["why", "do"]
-        if (token in _NEGATORS or is_no_pair) and not is_suggestion:
-            if _NEGATION_BLOCKERS.isdisjoint(tokens[index + 1 :]):
-                return len(tokens) - index
-            return None
-    return None
-
-
-# The first word of a danger phrase that names someone else as the one acting ("he will...").
-_OTHER_SUBJECT_STARTS = frozenset({
-    "he", "she", "they", "him", "them", "someone", "somebody", "my", "his", "her", "their", "a",
-    "the"
-})  # fmt: skip
-
-
-def writer_negated(before: str) -> bool:
-    """The last negator before a match negates the writer's own verb: "if I don't (answer),
-    he will...", "I won't go back, he'll...". Then it says nothing about what another person
-    in the match does."""
-    tokens = _tokens(before)[-_NEGATION_WINDOW - 2 :]
-    for index in range(len(tokens) - 1, -1, -1):
-        if tokens[index] in _NEGATORS:
-            return not FIRST_PERSON.isdisjoint(tokens[max(0, index - 3) : index])
-    return False
-
-
-def nearest_subject(before: str) -> str | None:
-    """ "self", "other" or None: the closest person word before a match, within its clause part."""
-    tokens = _tokens(before)
-    for token in reversed(tokens[-_SUBJECT_WINDOW:]):
-        if token == ",":
-            return None
-        if token in FIRST_PERSON:
-            return "self"
-        if token in _OTHER_PEOPLE:
-            return "other"
-    return None
+# What may stand between a quoted phrase and the words after it that name its speaker ("'i'm
+# going to end it' all texts he sent", "'i want to die', he'd say").
+_QUOTE_GAP = frozenset({",", ":", "all", "it", "again", "now", "that", "tonight", "today", "too"})
 
 
 CUE_FILES = (
     "idioms.txt",
     "past.txt",
+    "past_after.txt",
     "recent.txt",
     "recovery.txt",
     "orders.txt",
     "reported.txt",
+    "reported_after.txt",
     "harassment_reported.txt",
     "hypothetical.txt",
+    "dreams.txt",
     "future.txt",
     "other_plans.txt",
+    "other_threats.txt",
 )
 CUES: dict[str, PhraseSet] = {name: load_phrase_set(name) for name in CUE_FILES}
 # All cue phrases in one set, for the anchor index (each list is still matched on its own, and
@@ -191,7 +109,7 @@ class Clause:
         self.match = canonical[start:end]
 
     def match_words(self) -> set[str]:
-        return set(_tokens(self.match))
+        return set(tokens(self.match))
 
 
 class MessageContext:
@@ -332,12 +250,45 @@ class MessageContext:
         "again" or "just" is part of the threat, not a time). (The order saves work: the
         cheap word check and the likeliest cue come first.)"""
         recent = self._recent if own_words_are_now else self._recent_outside_match
-        if self.cue_in("past.txt", clause.start, clause.end):
+        if self._distant_past(clause):
             return not recent(clause)
-        nearby = _tokens(clause.before)[-3:] + _tokens(clause.match)[:3]
+        nearby = tokens(clause.before)[-3:] + tokens(clause.match)[:3]
         if weak_past.isdisjoint(nearby) or not self.recovery:
             return False
         return not recent(clause)
+
+    def _distant_past(self, clause: Clause) -> bool:
+        """A distant-past cue in the clause (past.txt), or a next sentence that dates this one."""
+        return self.cue_in("past.txt", clause.start, clause.end) or self._dated_after(clause)
+
+    def _dated_after(self, clause: Clause) -> bool:
+        """The sentence after the match's starts by pointing back to it (past_after.txt: "that
+        was", "this happened") and dates it to a distant past (past.txt), with no sign of now
+        in that clause outside the past cue: "he said he'd burn the house down with me in it.
+        that was 2018.", "my last message to him was 'goodbye forever'. that was 6 months ago
+        today"."""
+        canonical = self.canonical
+        at = canonical.find(" . ", clause.match_start)
+        if at < 0 or at + 3 >= len(canonical):
+            return False
+        start = at + 2  # the leading space of the next sentence's first word
+        if not any(s == start + 1 for s, _ in self.cue_spans("past_after.txt", start, start + 40)):
+            return False
+        following = self.clause(start + 1, start + 2)
+        return self.cue_in("past.txt", following.start, following.end) and not self._recent(
+            following
+        )
+
+    def reported_after(self, start: int, end: int) -> bool:
+        """Whether words straight after the match name someone else as its speaker or sender
+        (reported_after.txt): "'i'll kill myself' he'd say whenever i packed a bag", "the 'i'm
+        going to end it all' texts he sent me". Only a comma or a word such as "all" may stand
+        between (_QUOTE_GAP); "i want to die, he said i should" is not his words."""
+        clause = self.clause(start, end)
+        for cue_start, _ in self.cue_spans("reported_after.txt", end - 1, clause.end):
+            gap = tokens(self.canonical[end:cue_start])
+            return len(gap) <= 2 and _QUOTE_GAP.issuperset(gap)
+        return False
 
     def negated_at(self, start: int, end: int, *, danger: bool = False) -> bool:
         """Whether the match at canonical[start:end] is negated ("I'm not going to ..."), as
@@ -357,7 +308,7 @@ class MessageContext:
     def _writer_negated_for_other(clause: Clause) -> bool:
         # "if I don't leave, he will kill me": the writer's own verb is negated, not the threat.
         first = clause.match.split(" ", 1)[0]
-        return first in _OTHER_SUBJECT_STARTS and writer_negated(clause.before)
+        return first in OTHER_SUBJECT_STARTS and writer_negated(clause.before)
 
     def quoted_own_threat(self, start: int, end: int) -> bool:
         """Whether the match is someone else's threat against themselves, quoted straight
@@ -390,7 +341,11 @@ class MessageContext:
             return False
         if self._told_as_past(clause, _WEAK_PAST_SELF):
             return False
-        if self._before("reported.txt", clause) and not self.said_yes:
+        if (self._before("reported.txt", clause) or self.reported_after(start, end)) and (
+            not self.said_yes
+        ):
+            return False
+        if self._before("dreams.txt", clause):
             return False
         return not self.in_idiom(clause)
 
@@ -404,7 +359,7 @@ class MessageContext:
                 return False
         elif self._told_as_past(clause, _WEAK_PAST_DANGER, own_words_are_now=False):
             return False
-        if self._before("hypothetical.txt", clause):
+        if self._before("hypothetical.txt", clause) or self._before("dreams.txt", clause):
             return False
         if self.cue_in("future.txt", clause.start, clause.end) and not self._recent(clause):
             return False
@@ -414,15 +369,15 @@ class MessageContext:
         clause = self.clause(start, end)
         if negated(clause.before) or self.in_idiom(clause):
             return False
-        if self._before("harassment_reported.txt", clause):
+        if self._before("harassment_reported.txt", clause) or self.reported_after(start, end):
             return False
         # Retold from the distant past ("one of his flying monkeys wrote 'watch your back' on my
         # facebook in 2021"): a story about an attack, not one on someone in the room now. Not
         # when the clause speaks to "you" outside the insult's own words: "you used to be my
         # friend you stupid bitch" is an insult now, past words and all.
-        if self.cue_in("past.txt", clause.start, clause.end) and not self._recent(clause):
+        if self._distant_past(clause) and not self._recent(clause):
             after = self.canonical[clause.match_start + len(clause.match) : clause.end]
-            if SECOND_PERSON.isdisjoint(_tokens(clause.before + after)):
+            if SECOND_PERSON.isdisjoint(tokens(clause.before + after)):
                 return False
         # "I keep crying", "I'm trying to get over it": phrases without "you" need a target.
         if SECOND_PERSON.isdisjoint(clause.match_words()):

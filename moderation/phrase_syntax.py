@@ -8,7 +8,9 @@ Owns: the syntax (also in docs/moderation.md) and its errors:
     (a|b c)     one of the alternatives; an alternative may be several words or groups
     [a|b c]     the same, optional
     ...         up to three other words of the same sentence
-    $           the sentence or a comma-separated part of it ends here
+    $           the sentence or a comma-separated part of it ends here; followed by words, the
+                next part starts with them ("goodbye all $ !($ see you)": not "goodbye all.
+                see you soon")
     !x          the next words are not x (x: a word, word* or group); consumes nothing
     #num #big   any number; a number of 10 or more
     #year       a year from 1900 to 2099

@@ -60,6 +60,21 @@ _FREQUENT = frozenset({
 })  # fmt: skip
 
 
+# In letter-spaced text a contraction is spelled as it was typed ("h e s b a c k" is "hesback"),
+# while a phrase spells it out ("he is back"): in dense patterns these words may be shortened as
+# contractions shorten them ("hes", "im", "youre", "dont", "ill", "id", "ive").
+_DENSE_CONTRACTED = {
+    "is": "i?s",
+    "am": "a?m",
+    "are": "a?re",
+    "not": "no?t",
+    "will": "(?:wi)?l",
+    "would": "(?:woul)?d",
+    "have": "(?:ha)?ve",
+    "has": "(?:ha)?s",
+}
+
+
 def _trie(literals: Sequence[str]) -> str:
     """One regex for many literal strings, factored by shared prefixes.
 
@@ -93,6 +108,8 @@ def _literal(node: _Seq, *, dense: bool) -> str | None:
         return None
     words = [item.text for item in node.items]  # type: ignore[union-attr]
     if dense:
+        if any(word in _DENSE_CONTRACTED for word in words):
+            return None
         return "".join(collapse_repeats(word) for word in words)
     return "".join(word + " " for word in words)
 
@@ -100,7 +117,7 @@ def _literal(node: _Seq, *, dense: bool) -> str | None:
 def _emit(node: Node, *, dense: bool) -> str:
     if isinstance(node, _Word):
         if dense:
-            return re.escape(collapse_repeats(node.text))
+            return _DENSE_CONTRACTED.get(node.text) or re.escape(collapse_repeats(node.text))
         return re.escape(node.text) + " "
     if isinstance(node, _Prefix):
         if dense:
@@ -116,7 +133,14 @@ def _emit(node: Node, *, dense: bool) -> str:
     if isinstance(node, _Not):
         return "" if dense else "(?!" + _emit(node.node, dense=False) + ")"
     if isinstance(node, _Seq):
-        return "".join(_emit(item, dense=dense) for item in node.items)
+        items = node.items
+        return "".join(
+            # "$" followed by words: the part ends here and the next part starts with them
+            # ("!($ see you)"), so the boundary is consumed instead of only looked at.
+            r"[.,] " if isinstance(item, _End) and not dense and _words_follow(items, i)
+            else _emit(item, dense=dense)
+            for i, item in enumerate(items)
+        )  # fmt: skip
     literals, others = [], []
     for alt in node.alts:
         literal = _literal(alt, dense=dense)
@@ -126,6 +150,11 @@ def _emit(node: Node, *, dense: bool) -> str:
             literals.append(literal)
     branches = ([_trie(literals)] if literals else []) + others
     return "(?:" + "|".join(branches) + ")" + ("?" if node.optional else "")
+
+
+def _words_follow(items: tuple[Node, ...], index: int) -> bool:
+    """Whether something to match (not a "!" or another "$") follows items[index]."""
+    return index + 1 < len(items) and not isinstance(items[index + 1], (_Not, _End))
 
 
 def _anchors(node: Node) -> frozenset[str] | None:

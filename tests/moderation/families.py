@@ -4,6 +4,8 @@ models."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import pytest
 
 from moderation.decision import CRISIS_LABELS, Label
@@ -33,8 +35,9 @@ def message_view(text: str) -> TextView:
 Families = dict[str, list[tuple[str, Label | None]]]  # family -> [(text, label or NONE)]
 
 
-def family_params(families: Families) -> list[object]:
-    """One pytest case per (family, text, label), named by the text's start."""
+def family_params(families: Mapping[str, Sequence[tuple[str, object]]]) -> list[object]:
+    """One pytest case per (family, text, expected), named by the text's start; ``expected``
+    is a crisis label or NONE (Families), or whatever a table checks (True for harassment)."""
     return [
         pytest.param(family, text, label, id=text[:48])
         for family, cases in families.items()

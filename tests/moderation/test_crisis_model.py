@@ -27,18 +27,29 @@ def test_retraining_reproduces_the_committed_weights() -> None:
     assert training.dumps(training.train(training.load_rows())) == MODEL_PATH.read_text("utf-8")
 
 
-def test_the_blind_set_is_holdout_7() -> None:
+def test_no_set_is_blind_now() -> None:
     # holdout_4 and holdout_5 were studied in the fifth round and train the model (chosen on
-    # the cross-author folds); holdout_6, studied in the sixth, is a fold but does not train
-    # it (the folds found no gain). The lead writes holdout_7.jsonl, which nothing may read.
-    assert training.BLIND == ("holdout_7",)
-    assert frozenset({"holdout7"}) == training.BLIND_SPLITS
+    # the cross-author folds); holdout_6 and holdout_7, studied in the sixth and seventh, are
+    # folds but do not train it (the folds found no gain). The lead adds the next blind set
+    # to BLIND.
+    assert training.BLIND == ()
+    assert frozenset() == training.BLIND_SPLITS
     assert {"holdout_4.jsonl", "holdout_5.jsonl"} <= set(training.TRAINING_FILES)
-    assert "holdout_6.jsonl" not in training.TRAINING_FILES
-    assert {"holdout_4.jsonl", "holdout_5.jsonl", "holdout_6.jsonl"} <= set(training.FOLDS)
+    assert not {"holdout_6.jsonl", "holdout_7.jsonl"} & set(training.TRAINING_FILES)
+    assert {"holdout_4.jsonl", "holdout_5.jsonl", "holdout_6.jsonl", "holdout_7.jsonl"} <= set(
+        training.FOLDS
+    )
 
 
-@pytest.mark.parametrize("blind", ["holdout_7.jsonl", "holdout7.jsonl", "old/holdout_7.jsonl"])
+@pytest.fixture
+def a_blind_set(monkeypatch: Any) -> None:
+    """A stand-in blind set, holdout_99, as the lead will name the next one in BLIND."""
+    monkeypatch.setattr(training, "BLIND", ("holdout_99",))
+    monkeypatch.setattr(training, "BLIND_SPLITS", frozenset({"holdout99"}))
+
+
+@pytest.mark.usefixtures("a_blind_set")
+@pytest.mark.parametrize("blind", ["holdout_99.jsonl", "holdout99.jsonl", "old/holdout_99.jsonl"])
 def test_training_never_reads_a_blind_holdout(blind: str) -> None:
     # Refused by name, before any file is opened: the file may not exist yet.
     assert blind not in training.TRAINING_FILES
@@ -46,12 +57,13 @@ def test_training_never_reads_a_blind_holdout(blind: str) -> None:
         training.load_rows((blind,))
 
 
+@pytest.mark.usefixtures("a_blind_set")
 def test_training_refuses_a_blind_row_in_any_file(tmp_path: Path, monkeypatch: Any) -> None:
     smuggled = tmp_path / "extra.jsonl"
-    row = {"text": "i want to die", "labels": ["crisis_self"], "split": "holdout7"}
+    row = {"text": "i want to die", "labels": ["crisis_self"], "split": "holdout99"}
     smuggled.write_text(json.dumps(row) + "\n")
     monkeypatch.setattr(training, "DATA_DIR", tmp_path)
-    with pytest.raises(ValueError, match="holdout7"):
+    with pytest.raises(ValueError, match="holdout99"):
         training.load_rows(("extra.jsonl",))
 
 

@@ -52,6 +52,13 @@ def matches(phrase: str, text: str) -> bool:
         ("done $", "i am done.", True),
         ("done $", "i am done, bye", True),
         ("done $", "i am done with it", False),
+        # "$" followed by words: the next part starts with them.
+        ("done $ bye", "i am done. bye", True),
+        ("done $ bye", "i am done, bye", True),
+        ("done $ bye", "i am done bye", False),
+        ("bye all $ !($ see you)", "bye all. see you soon", False),
+        ("bye all $ !($ see you)", "bye all, see you soon", False),
+        ("bye all $ !($ see you)", "bye all. sorry", True),
         ("live !(in|with)", "live in leeds", False),
         ("live !(in|with)", "live anymore", True),
         ("took #big pills", "took 30 pills", True),
