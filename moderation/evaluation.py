@@ -10,7 +10,7 @@ With no PATH it reads labelled.jsonl (splits "dev" and "holdout") and, when they
 spent holdout_2.jsonl to holdout_7.jsonl (splits "holdout2" to "holdout7": each written blind
 by another author, run once blind, studied since); "each" (the default) prints all, then every
 split. A file named holdout_N.jsonl given as PATH gets the split "holdoutN". A blind set
-(BLIND_FILES, empty until the lead adds the next one) is never read here unless given as PATH:
+(BLIND_FILES: holdout_8.jsonl now) is never read here unless given as PATH:
 it is run once, blind, and the test suite holds those figures without showing its errors;
 nothing here needs it to exist.
 
@@ -37,11 +37,13 @@ DEFAULT_PATH = (
 # Written blind, each by another author, run once blind and studied since (spent): read by
 # default when present.
 SPENT_PATHS = tuple(DEFAULT_PATH.parent / f"holdout_{n}.jsonl" for n in (2, 3, 4, 5, 6, 7))
-# Blind: never read unless given as a PATH (the lead runs it once). It may not exist yet. None
-# now: holdout_7.jsonl was studied in the seventh round; the lead adds the next blind set here
-# (and its split to SPLITS).
-BLIND_FILES: tuple[str, ...] = ()
-SPLITS = ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7")
+# Blind: never read unless given as a PATH (the lead runs it once). holdout_8.jsonl, written
+# blind in the eighth session, is blind: nobody has read its errors.
+BLIND_FILES: tuple[str, ...] = ("holdout_8.jsonl",)
+SPLITS = (
+    "dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7",
+    "holdout8",
+)  # fmt: skip
 _HOLDOUT_FILE = re.compile(r"holdout_(\d+)\.jsonl")
 
 

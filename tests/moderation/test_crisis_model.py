@@ -27,18 +27,23 @@ def test_retraining_reproduces_the_committed_weights() -> None:
     assert training.dumps(training.train(training.load_rows())) == MODEL_PATH.read_text("utf-8")
 
 
-def test_no_set_is_blind_now() -> None:
+def test_holdout_8_is_the_blind_set_and_never_trains() -> None:
     # holdout_4 and holdout_5 were studied in the fifth round and train the model (chosen on
     # the cross-author folds); holdout_6 and holdout_7, studied in the sixth and seventh, are
-    # folds but do not train it (the folds found no gain). The lead adds the next blind set
-    # to BLIND.
-    assert training.BLIND == ()
-    assert frozenset() == training.BLIND_SPLITS
+    # folds but do not train it (the folds found no gain). holdout_8 is blind: not a fold,
+    # never trained on, refused by name.
+    assert training.BLIND == ("holdout_8",)
+    assert frozenset({"holdout8"}) == training.BLIND_SPLITS
     assert {"holdout_4.jsonl", "holdout_5.jsonl"} <= set(training.TRAINING_FILES)
-    assert not {"holdout_6.jsonl", "holdout_7.jsonl"} & set(training.TRAINING_FILES)
+    assert not {"holdout_6.jsonl", "holdout_7.jsonl", "holdout_8.jsonl"} & set(
+        training.TRAINING_FILES
+    )
     assert {"holdout_4.jsonl", "holdout_5.jsonl", "holdout_6.jsonl", "holdout_7.jsonl"} <= set(
         training.FOLDS
     )
+    assert "holdout_8.jsonl" not in training.FOLDS
+    with pytest.raises(ValueError, match="blind"):
+        training.load_rows(("holdout_8.jsonl",))
 
 
 @pytest.fixture

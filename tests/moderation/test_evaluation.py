@@ -9,10 +9,10 @@ the fourth). data/holdout_2.jsonl to data/holdout_7.jsonl (each written blind by
 author, "split": "holdout2" to "holdout7") were each run once blind and are now spent:
 studied, tuned on, and (holdout_4 and holdout_5 since the fifth round) trained on, with
 regression checks below (holdout_6 and holdout_7, studied in the sixth and seventh rounds, are
-cross-author folds of the model but do not train it). No set is blind now: the lead adds the
-next one (moderation.evaluation.BLIND_FILES), and the tests of the blind path below use a
-stand-in. `python -m moderation.evaluation` prints the full table (docs/moderation.md has the
-figures).
+cross-author folds of the model but do not train it). data/holdout_8.jsonl is blind
+(moderation.evaluation.BLIND_FILES): its bars hold its one blind run's figures and never show
+its messages; the tests of the blind path below use a stand-in. `python -m
+moderation.evaluation` prints the full table (docs/moderation.md has the figures).
 """
 
 from __future__ import annotations
@@ -115,9 +115,13 @@ def test_long_ordinary_posts_are_not_crises() -> None:
 # (91 of 92; crisis_self 0.958, crisis_danger 1.000), 3 of 115 ordinary flagged (2.6%), pii
 # 1.000, harassment 0.950, tuned on (in-sample for the lexicons, out of sample for the model).
 # The bars sit a little below each set's tuned figures (above, for ordinary messages flagged):
-# they stop a change from losing what was fixed, and measure no generalisation. The next blind
-# set's bars would hold its blind run's figures, with blind=True so that a failure names no
-# message.
+# they stop a change from losing what was fixed, and measure no generalisation.
+# - holdout8 (blind: written by an author who read nothing of the project; 98 hard negatives of
+#   115 ordinary): run once at 5a08439 (the moderation code of the session's start): crisis
+#   recall 0.892 (83 of 93; crisis_self 0.857, crisis_danger 0.935), 7 of 115 ordinary flagged
+#   (6.1%), pii 0.944, harassment recall 0.450 (precision 0.818); run again after the seventh
+#   round (a1cbd5a): the same figures, no message's labels changed. Its bars hold those figures,
+#   with blind=True so that a failure names no message.
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,9 @@ OTHER_AUTHORS_SETS = {
     ),
     "holdout_7.jsonl": Bars(
         crisis_recall=0.97, ordinary_flagged=0.035, pii_recall=0.95, harassment=0.9
+    ),
+    "holdout_8.jsonl": Bars(
+        crisis_recall=0.88, ordinary_flagged=0.065, pii_recall=0.94, harassment=0.45, blind=True
     ),
 }
 
@@ -206,7 +213,7 @@ def a_blind_set(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_default_files_are_the_spent_sets_never_a_blind_one() -> None:
     from moderation.evaluation import BLIND_FILES, SPENT_PATHS, default_paths
 
-    assert BLIND_FILES == ()  # none now: the lead adds the next blind set
+    assert BLIND_FILES == ("holdout_8.jsonl",)
     names = [path.name for path in default_paths()]
     assert names[0] == "labelled.jsonl"
     assert set(names[1:]) <= {path.name for path in SPENT_PATHS}
