@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
@@ -25,7 +27,13 @@ from rooms.circle.frames import FacilitateFrame, PassFrame, ReactFrame
 from rooms.circle.permissions import can_facilitate
 from rooms.db import in_db
 from rooms.errors import RoomError
-from rooms.identity import Identity, history_floor, identity_in_scope, remember_first_visit
+from rooms.identity import (
+    Identity,
+    history_floor,
+    new_identity,
+    remember_first_visit,
+    session_identity,
+)
 from rooms.limits import (
     FLOOD_CLOSE_AFTER,
     FrameBucket,
@@ -84,9 +92,17 @@ class RoomConsumer(AsyncWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        """Leave the room and stop, without Channels' extra thread hop afterwards to close stale
+        database connections (as ``dispatch``: ``rooms.db.in_db`` does that around every call).
+        This consumer joins no channel-layer group, so there is none to leave."""
+        await self.disconnect(message["code"])
+        raise StopConsumer()
+
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
-        identity, floor, facilitator_id = await in_db(_session_facts)(self.scope, slug)
+        facts = await in_db(_session_facts)(self.scope, slug)
+        identity, floor, facilitator_id = facts.identity, facts.floor, facts.facilitator_id
         await self.accept()
         self.outbox = Outbox(
             send=self._send_text,
@@ -117,7 +133,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 can_facilitate=facilitator_id is not None,
                 user_id=facilitator_id,
             )
-            if floor is None:
+            if floor is None and facts.in_session:  # only a session can remember it
                 await in_db(remember_first_visit)(self.scope, slug, self.member.joined_seq)
         except RoomError as error:
             self._refuse(error.code, error.detail, **error.extra)
@@ -222,12 +238,26 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.close(code=int(code))
 
 
-def _session_facts(scope: dict[str, Any], slug: str) -> tuple[Identity, int | None, int | None]:
+@dataclass(frozen=True, slots=True)
+class _SessionFacts:
+    identity: Identity
+    in_session: bool  # the identity is kept in the session (a browser's), not this connection's
+    floor: int | None  # where the identity's history in this room begins
+    facilitator_id: int | None  # the user id, if they may facilitate this room
+
+
+def _session_facts(scope: dict[str, Any], slug: str) -> _SessionFacts:
     """Who is connecting, where their history in this room begins (one session read), and the
     user id if they may facilitate this room (rooms.circle.permissions)."""
     user = scope.get("user")
     facilitator_id = user.pk if user is not None and can_facilitate(user, slug) else None
-    return identity_in_scope(scope), history_floor(scope, slug), facilitator_id
+    kept = session_identity(scope)
+    return _SessionFacts(
+        identity=kept or new_identity(),
+        in_session=kept is not None,
+        floor=history_floor(scope, slug),
+        facilitator_id=facilitator_id,
+    )
 
 
 def _answering(frame: object) -> dict[str, Any]:

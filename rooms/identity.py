@@ -63,11 +63,16 @@ def identity_in_scope(scope: dict[str, Any]) -> Identity:
     identity gets one for this connection only: daphne cannot set a cookie on a websocket upgrade,
     so pages set the cookie first and only non-browser clients reach this fallback.
     """
+    return session_identity(scope) or new_identity()
+
+
+def session_identity(scope: dict[str, Any]) -> Identity | None:
+    """The identity kept in the handshake's session, or None if it has none."""
     session = scope.get("session")
     token = session.get(SESSION_KEY) if session is not None else None
     if isinstance(token, str) and token:
         return Identity(token=token)
-    return new_identity()
+    return None
 
 
 def history_floor(scope: dict[str, Any], room_slug: str) -> int | None:
