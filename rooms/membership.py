@@ -67,6 +67,7 @@ async def join_room(
     identity: Identity,
     since: int | None,
     outbox: Outbox,
+    arrival: Arrival | None = None,
     history_floor: int | None = None,
     region: str | None = None,
     can_facilitate: bool = False,
@@ -75,13 +76,17 @@ async def join_room(
     """Admit a connection to a room and queue its welcome, the room's state and the replay.
 
     Raises RoomError if the room cannot be joined. Facilitators go by "Facilitator" in session
-    rooms; everyone else in a session room takes a seat in its circle. Two trips to the database
-    thread (``_arrival`` before attaching, ``_settle_in`` after), plus the replay's read.
+    rooms; everyone else in a session room takes a seat in its circle. ``arrival``: what
+    ``read_arrival`` said, read by the caller in its own trip to the database thread (None: read
+    it here); then one more trip once attached (``_settle_in``), plus the replay's read.
     """
-    arrival = await in_db(_arrival)(slug, identity_key=identity.key, can_facilitate=can_facilitate)
     if arrival is None:
-        raise RoomError(ErrorCode.NOT_FOUND)
+        arrival = await in_db(read_arrival)(
+            slug, identity_key=identity.key, can_facilitate=can_facilitate
+        )
     room = arrival.room
+    if room is None:
+        raise RoomError(ErrorCode.NOT_FOUND)
     if not room.is_open:
         raise RoomError(ErrorCode.ROOM_CLOSED)
     is_session = room.kind == "session"
@@ -140,21 +145,23 @@ async def join_room(
 
 
 @dataclass(frozen=True, slots=True)
-class _Arrival:
-    room: RoomInfo
-    banned_until: datetime | None
-    window: RoomWindow
-    check: SeatCheck | None
+class Arrival:
+    """What decides whether a person may come into a room (``read_arrival``)."""
+
+    room: RoomInfo | None  # None: no room has this slug
+    banned_until: datetime | None = None
+    window: RoomWindow = _DROP_IN_WINDOW
+    check: SeatCheck | None = None
 
 
-def _arrival(slug: str, *, identity_key: str, can_facilitate: bool) -> _Arrival | None:
-    """What decides whether a person may come in, read in one trip to the database thread: the
-    room and their ban (one query; a ban takes effect at the next join), and for a session's
-    open room its window and the seat check. None if no room has this slug."""
+def read_arrival(slug: str, *, identity_key: str, can_facilitate: bool) -> Arrival:
+    """What decides whether a person may come in: the room and their ban (one query; a ban takes
+    effect at the next join), and for a session's open room its window and the seat check.
+    Synchronous: callers run it on the database thread, with their other reads if they can."""
     now = timezone.now()
     entry = selectors.room_entry(slug, identity_key=identity_key, now=now)
     if entry is None:
-        return None
+        return Arrival(room=None)
     room = entry.room
     window, check = _DROP_IN_WINDOW, None
     if room.is_open and room.kind == "session":  # drop-in rooms have no window and no RSVPs
@@ -162,7 +169,7 @@ def _arrival(slug: str, *, identity_key: str, can_facilitate: bool) -> _Arrival 
         window, check = session_room_entry(
             slug, room_id=room.id, identity_key=None if can_facilitate else identity_key, now=now
         )
-    return _Arrival(room=room, banned_until=entry.banned_until, window=window, check=check)
+    return Arrival(room=room, banned_until=entry.banned_until, window=window, check=check)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,8 @@ takes effect at the next join, blocks are loaded, the replay is exact) have thei
 
 from __future__ import annotations
 
+import ipaddress
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,9 +63,7 @@ def database_use(monkeypatch: pytest.MonkeyPatch) -> Iterator[DatabaseUse]:
     yield use
 
 
-async def test_joining_a_drop_in_room_takes_three_trips_and_four_queries(
-    connect, room, database_use
-):
+async def test_joining_a_drop_in_room_takes_two_trips_and_four_queries(connect, room, database_use):
     identity = new_identity()
     first, _ = await connect(room.slug, identity=identity)  # the first visit is remembered
     await _joined(first)
@@ -73,9 +73,9 @@ async def test_joining_a_drop_in_room_takes_three_trips_and_four_queries(
     _, welcome = await connect(room.slug, identity=identity)
 
     assert welcome["type"] == "welcome"
-    # who is connecting (the session), may they come in (room and ban), what to catch up on
-    # (state, blocks and last seq, read after attaching)
-    assert database_use.trips == ["_session_facts", "_arrival", "_settle_in"], database_use
+    # who is connecting (the session) and may they come in (room and ban); then what to catch
+    # up on (state, blocks and last seq, read after attaching)
+    assert database_use.trips == ["_handshake_facts", "_settle_in"], database_use
     assert len(database_use.queries) == 4, database_use.queries  # session, room+ban, seq, blocks
 
 
@@ -86,7 +86,7 @@ async def test_a_connection_without_a_session_has_no_first_visit_to_remember(
 
     assert welcome["type"] == "welcome"
     assert "remember_first_visit" not in database_use.trips
-    assert len(database_use.trips) == 3, database_use
+    assert len(database_use.trips) == 2, database_use
 
 
 async def test_leaving_a_drop_in_room_takes_no_trip_to_the_database_thread(
@@ -107,3 +107,20 @@ async def test_leaving_a_drop_in_room_takes_no_trip_to_the_database_thread(
     await client.disconnect()
 
     assert database_use.trips == [] and hops == []
+
+
+async def test_a_handshake_refused_for_its_rate_reads_nothing_from_the_database(
+    connect, room, settings, database_use
+):
+    settings.HEARTH_HANDSHAKE_BURST = 1
+    settings.HEARTH_HANDSHAKE_REFILL_SECONDS = 60
+    # Handshake buckets outlive a run on Redis: an address no earlier run can have used.
+    address = str(ipaddress.ip_address("2001:db8::") + uuid.uuid4().int % 2**96)
+    first, _ = await connect(room.slug, client_address=address, cookie=False)
+    await _joined(first)
+    database_use.reset()
+
+    _, refused = await connect(room.slug, client_address=address, cookie=False)
+
+    assert refused["code"] == "too_many_connections"
+    assert database_use.trips == []
