@@ -99,20 +99,25 @@ async def test_a_burst_of_joins_and_leaves_ends_with_exact_counts(connect, room)
     joined = await asyncio.gather(*(connect(room.slug, identity=new_identity()) for _ in range(7)))
 
     assert all(2 <= w["participants"] <= 8 for _, w in joined)  # each counts itself
-    assert await _settles_at(first, 8)
+    latest = await asyncio.gather(
+        _settles_at(first, 8), *(_settles_at(c, 8, welcome=w) for c, w in joined)
+    )
+    assert all(latest), latest  # everyone's latest count, from the welcome or a presence frame
     assert await sync_to_async(presence_counts)([room.slug]) == {room.slug: 8}
 
     await asyncio.gather(*(client.disconnect() for client, _ in joined[:5]))
 
-    assert await _settles_at(first, 3)
+    latest = await asyncio.gather(*(_settles_at(c, 3) for c in (first, joined[5][0], joined[6][0])))
+    assert all(latest), latest
     assert await sync_to_async(presence_counts)([room.slug]) == {room.slug: 3}
 
 
-async def _settles_at(client, participants: int, within: float = 5.0) -> bool:
-    """True once the client's latest presence frame says ``participants`` and no other follows
-    (waiting with ``receive_nothing``: a timed-out read would cancel the application)."""
+async def _settles_at(client, participants: int, within: float = 5.0, welcome=None) -> bool:
+    """True once the latest count the client was told (by ``welcome`` or a presence frame) is
+    ``participants`` and no other follows (waiting with ``receive_nothing``: a timed-out read
+    would cancel the application)."""
     deadline = asyncio.get_running_loop().time() + within
-    latest = None
+    latest = welcome["participants"] if welcome is not None else None
     while asyncio.get_running_loop().time() < deadline:
         if await client.communicator.receive_nothing(0.3):
             if latest == participants:
