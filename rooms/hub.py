@@ -214,6 +214,7 @@ class RoomHub:
 
     async def _write_presence(self, slug: str, writes: _PresenceWrites) -> None:
         """Write the room's count until no call waits for a newer one (one task per room)."""
+        answers: list[asyncio.Future[int]] = []
         try:
             while writes.waiting:
                 answers, writes.waiting = writes.waiting, []
@@ -221,11 +222,12 @@ class RoomHub:
                 for answer in answers:
                     if not answer.done():
                         answer.set_result(total)
+                answers = []
         finally:
             writes.task = None
             if self._presence_writes.get(slug) is writes:
                 del self._presence_writes[slug]
-            for answer in writes.waiting:  # only if this task was cancelled (the hub closed)
+            for answer in [*answers, *writes.waiting]:  # only if cancelled (the hub closed)
                 answer.cancel()
 
     async def _write_presence_once(self, slug: str) -> int:

@@ -127,3 +127,17 @@ async def _settles_at(client, participants: int, within: float = 5.0, welcome=No
         if frame["type"] == "presence":
             latest = frame["participants"]
     return latest == participants
+
+
+async def test_closing_the_hub_does_not_leave_a_count_waiting_forever():
+    backplane = CountingBackplane()
+    hub = RoomHub(backplane)
+    await hub.start()
+    await hub.attach("closing", _outbox("person"))
+    waiting = asyncio.ensure_future(hub.refresh_presence("closing"))
+    await asyncio.sleep(0.002)  # its write is on its way
+
+    await hub.close()
+
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(waiting, 1)
