@@ -96,6 +96,8 @@ class Generator:
         self.presence_frames = 0
         self.other_frames = 0
         self.pings = 0
+        # Cookie header values handed to new clients, one each (bench.join_cost); none: none.
+        self.session_cookies: list[str] = []
 
     def begin(self, name: str) -> Phase:
         self.phase = Phase(name=name, m0=self.next_m)
@@ -151,8 +153,11 @@ class Client(asyncio.Protocol):
             f"Host: {self.target.host}:{self.target.port}\r\n"
             "Upgrade: websocket\r\nConnection: Upgrade\r\n"
             f"Sec-WebSocket-Key: {self.key}\r\nSec-WebSocket-Version: 13\r\n"
-            f"Origin: {self.origin}\r\n\r\n"
+            f"Origin: {self.origin}\r\n"
         )
+        if self.gen.session_cookies:
+            request += f"Cookie: {self.gen.session_cookies.pop()}\r\n"
+        request += "\r\n"
         transport.write(request.encode())
 
     def connection_lost(self, exc: Exception | None) -> None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
@@ -25,15 +27,22 @@ from rooms.circle.frames import FacilitateFrame, PassFrame, ReactFrame
 from rooms.circle.permissions import can_facilitate
 from rooms.db import in_db
 from rooms.errors import RoomError
-from rooms.identity import Identity, history_floor, identity_in_scope, remember_first_visit
+from rooms.identity import (
+    Identity,
+    history_floor,
+    new_identity,
+    remember_first_visit,
+    session_identity,
+)
 from rooms.limits import (
     FLOOD_CLOSE_AFTER,
     FrameBucket,
     address_key,
     admit_connection,
+    handshake_refusal,
     release_connection,
 )
-from rooms.membership import Member, join_room, leave_room
+from rooms.membership import Arrival, Member, join_room, leave_room, read_arrival
 from rooms.outbox import Outbox
 from rooms.protocol import (
     CLOSE_CODE_FOR_ERROR,
@@ -84,20 +93,28 @@ class RoomConsumer(AsyncWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        """Leave the room and stop, without Channels' extra thread hop afterwards to close stale
+        database connections (as ``dispatch``: ``rooms.db.in_db`` does that around every call).
+        This consumer joins no channel-layer group, so there is none to leave."""
+        await self.disconnect(message["code"])
+        raise StopConsumer()
+
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
-        identity, floor, facilitator_id = await in_db(_session_facts)(self.scope, slug)
-        await self.accept()
-        self.outbox = Outbox(
-            send=self._send_text,
-            close=self._close,
-            identity_key=identity.key,
-            limit=OUTBOX_LIMIT,
-            direct=self.scope.get(DIRECT_SOCKET_SCOPE_KEY),
-            buffer_limit=settings.HEARTH_SOCKET_BUFFER_BYTES,
-        )
         address = address_key(self.scope)
-        refusal = await admit_connection(identity.key, address)
+        # Before any database read: a flood of handshakes from one network costs no query.
+        too_fast = await handshake_refusal(address)
+        if too_fast is not None:
+            await self.accept()
+            self.outbox = self._new_outbox(identity_key="")  # it never joins: nobody's
+            self._refuse(ErrorCode.TOO_MANY_CONNECTIONS, too_fast)
+            return
+        facts = await in_db(_handshake_facts)(self.scope, slug)
+        identity, floor, facilitator_id = facts.identity, facts.floor, facts.facilitator_id
+        await self.accept()
+        self.outbox = self._new_outbox(identity_key=identity.key)
+        refusal = admit_connection(identity.key, address)
         if refusal is not None:
             self._refuse(ErrorCode.TOO_MANY_CONNECTIONS, refusal)
             return
@@ -110,6 +127,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self.member = await join_room(
                 slug=slug,
                 identity=identity,
+                arrival=facts.arrival,
                 since=since,
                 outbox=self.outbox,
                 history_floor=floor,
@@ -117,7 +135,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 can_facilitate=facilitator_id is not None,
                 user_id=facilitator_id,
             )
-            if floor is None:
+            if floor is None and facts.in_session:  # only a session can remember it
                 await in_db(remember_first_visit)(self.scope, slug, self.member.joined_seq)
         except RoomError as error:
             self._refuse(error.code, error.detail, **error.extra)
@@ -209,6 +227,16 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if self.outbox is not None:
             self.outbox.stop()
 
+    def _new_outbox(self, *, identity_key: str) -> Outbox:
+        return Outbox(
+            send=self._send_text,
+            close=self._close,
+            identity_key=identity_key,
+            limit=OUTBOX_LIMIT,
+            direct=self.scope.get(DIRECT_SOCKET_SCOPE_KEY),
+            buffer_limit=settings.HEARTH_SOCKET_BUFFER_BYTES,
+        )
+
     def _refuse(self, code: ErrorCode, detail: str, **extra: object) -> None:
         assert self.outbox is not None
         self.outbox.push(error_frame(code, detail, **extra))
@@ -222,12 +250,36 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.close(code=int(code))
 
 
-def _session_facts(scope: dict[str, Any], slug: str) -> tuple[Identity, int | None, int | None]:
-    """Who is connecting, where their history in this room begins (one session read), and the
-    user id if they may facilitate this room (rooms.circle.permissions)."""
+@dataclass(frozen=True, slots=True)
+class _HandshakeFacts:
+    identity: Identity
+    in_session: bool  # the identity is kept in the session (a browser's), not this connection's
+    floor: int | None  # where the identity's history in this room begins
+    facilitator_id: int | None  # the user id, if they may facilitate this room
+    arrival: Arrival | None  # whether they may come in; None if it could not be read here
+
+
+def _handshake_facts(scope: dict[str, Any], slug: str) -> _HandshakeFacts:
+    """Who is connecting, where their history in this room begins (one session read), the user
+    id if they may facilitate this room (rooms.circle.permissions), and whether the room lets
+    them in (``rooms.membership.read_arrival``): one trip to the database thread."""
     user = scope.get("user")
     facilitator_id = user.pk if user is not None and can_facilitate(user, slug) else None
-    return identity_in_scope(scope), history_floor(scope, slug), facilitator_id
+    kept = session_identity(scope)
+    identity = kept or new_identity()
+    try:
+        arrival = read_arrival(
+            slug, identity_key=identity.key, can_facilitate=facilitator_id is not None
+        )
+    except DatabaseError:
+        arrival = None  # join_room reads it again, and answers `unavailable` if that fails too
+    return _HandshakeFacts(
+        identity=identity,
+        in_session=kept is not None,
+        floor=history_floor(scope, slug),
+        facilitator_id=facilitator_id,
+        arrival=arrival,
+    )
 
 
 def _answering(frame: object) -> dict[str, Any]:

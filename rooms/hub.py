@@ -81,11 +81,21 @@ class LocalRoom:
             outbox.notify(frame)
 
 
+@dataclass
+class _PresenceWrites:
+    """A room's count on its way to the backplane: the task writing it, and the calls waiting
+    for a write that starts after them."""
+
+    task: asyncio.Task[None] | None = None
+    waiting: list[asyncio.Future[int]] = field(default_factory=list)
+
+
 class RoomHub:
     def __init__(self, backplane: Backplane) -> None:
         self.backplane = backplane
         self._rooms: dict[str, LocalRoom] = {}
         self._by_identity: dict[str, set[tuple[str, Outbox]]] = {}
+        self._presence_writes: dict[str, _PresenceWrites] = {}
         self._degraded = False
 
     async def start(self) -> None:
@@ -99,6 +109,8 @@ class RoomHub:
             _cancel(room.presence_flush)
             _cancel(room.closing)
         self._rooms.clear()
+        for writes in list(self._presence_writes.values()):
+            _cancel(writes.task)
         await self.backplane.close()
 
     # --- membership ---------------------------------------------------------------------------
@@ -134,7 +146,7 @@ class RoomHub:
             _cancel(room.presence_flush)
             _cancel(room.closing)
             await self.backplane.unfollow(slug)
-        await self.refresh_presence(slug, room)
+        await self.refresh_presence(slug)
 
     def call_at_wall_time(self, slug: str, when: datetime, callback: Callable[[], None]) -> None:
         """Run ``callback`` at ``when`` while this process serves the room (one timer a room:
@@ -183,12 +195,47 @@ class RoomHub:
             room.delivered = last_seq
             self._drain(room)
 
-    async def refresh_presence(self, slug: str, room: LocalRoom | None = None) -> int:
-        """Record this process's count for the room and tell every process the new total."""
-        room = room if room is not None else self._rooms.get(slug)
-        local_count = len(room.identities) if room is not None and slug in self._rooms else 0
+    async def refresh_presence(self, slug: str) -> int:
+        """Record this process's count for the room and tell every process the new total.
+
+        Returns the total, counting every attach and detach made before the call. Calls made
+        while an update of the room is on its way to the backplane are answered together by the
+        next one: when hundreds join at once, one round trip records them all (the count is a
+        snapshot, so the latest one is all anyone needs) instead of one per person.
+        """
+        writes = self._presence_writes.get(slug)
+        if writes is None:
+            writes = self._presence_writes[slug] = _PresenceWrites()
+        answer: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        writes.waiting.append(answer)
+        if writes.task is None:
+            writes.task = asyncio.get_running_loop().create_task(self._write_presence(slug, writes))
+        return await answer
+
+    async def _write_presence(self, slug: str, writes: _PresenceWrites) -> None:
+        """Write the room's count until no call waits for a newer one (one task per room)."""
+        answers: list[asyncio.Future[int]] = []
+        try:
+            while writes.waiting:
+                answers, writes.waiting = writes.waiting, []
+                total = await self._write_presence_once(slug)
+                for answer in answers:
+                    if not answer.done():
+                        answer.set_result(total)
+                answers = []
+        finally:
+            writes.task = None
+            if self._presence_writes.get(slug) is writes:
+                del self._presence_writes[slug]
+            for answer in [*answers, *writes.waiting]:  # only if cancelled (the hub closed)
+                answer.cancel()
+
+    async def _write_presence_once(self, slug: str) -> int:
+        room = self._rooms.get(slug)
+        local_count = len(room.identities) if room is not None else 0
         try:
             count = await self.backplane.set_presence(slug, local_count)
+            room = self._rooms.get(slug)  # the room may have gone, or come back, meanwhile
             if room is not None:
                 self._apply_presence(room, version=count.version, total=count.total)
             await self.backplane.publish(
@@ -196,6 +243,7 @@ class RoomHub:
             )
         except Exception:  # an unreachable backplane must not break joining or leaving
             logger.warning("presence could not be updated for a room")
+            room = self._rooms.get(slug)
             return room.participants if room is not None else 0
         return count.total
 
@@ -385,7 +433,7 @@ class RoomHub:
             if last_seq is not None:
                 await self._fill_from_database(room, upto=last_seq)
             await self._resync_circle(room)
-            await self.refresh_presence(slug, room)
+            await self.refresh_presence(slug)
 
     async def _resync_circle(self, room: LocalRoom) -> None:
         """Catch up a facilitated state changed while the backplane was away."""

@@ -15,7 +15,7 @@ itself: session storage does that through Django's session API.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
@@ -30,10 +30,12 @@ ROOMS_SEEN_KEY = "hearth_rooms_seen"
 @dataclass(frozen=True, slots=True)
 class Identity:
     token: str
+    # Worked out once: a join reads it several times (limits, hub, membership, outbox).
+    key: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        return salted_hmac("hearth.identity.key", self.token, algorithm="sha256").hexdigest()[:32]
+    def __post_init__(self) -> None:
+        key = salted_hmac("hearth.identity.key", self.token, algorithm="sha256").hexdigest()[:32]
+        object.__setattr__(self, "key", key)
 
     def alias_in(self, room_slug: str) -> str:
         digest = salted_hmac(
@@ -63,11 +65,16 @@ def identity_in_scope(scope: dict[str, Any]) -> Identity:
     identity gets one for this connection only: daphne cannot set a cookie on a websocket upgrade,
     so pages set the cookie first and only non-browser clients reach this fallback.
     """
+    return session_identity(scope) or new_identity()
+
+
+def session_identity(scope: dict[str, Any]) -> Identity | None:
+    """The identity kept in the handshake's session, or None if it has none."""
     session = scope.get("session")
     token = session.get(SESSION_KEY) if session is not None else None
     if isinstance(token, str) and token:
         return Identity(token=token)
-    return new_identity()
+    return None
 
 
 def history_floor(scope: dict[str, Any], room_slug: str) -> int | None:

@@ -87,19 +87,28 @@ class FrameBucket:
         return False
 
 
-async def admit_connection(identity_key: str, address: str | None) -> str | None:
-    """Let a websocket in, or say why not: handshake rate, then connection counts."""
-    if address is not None:
-        from rooms.hub import get_hub
+async def handshake_refusal(address: str | None) -> str | None:
+    """Why a handshake from this network is refused (too many in a short time), or None.
 
-        hub = await get_hub()
-        wait = await hub.backplane.take_token(
-            f"handshake:{address}",
-            burst=settings.HEARTH_HANDSHAKE_BURST,
-            refill_seconds=settings.HEARTH_HANDSHAKE_REFILL_SECONDS,
-        )
-        if wait > 0:
-            return "Too many connections from your network in a short time. Try again soon."
+    Asked before anything else is read for the handshake: a flood costs one backplane call each.
+    """
+    if address is None:
+        return None
+    from rooms.hub import get_hub
+
+    hub = await get_hub()
+    wait = await hub.backplane.take_token(
+        f"handshake:{address}",
+        burst=settings.HEARTH_HANDSHAKE_BURST,
+        refill_seconds=settings.HEARTH_HANDSHAKE_REFILL_SECONDS,
+    )
+    if wait > 0:
+        return "Too many connections from your network in a short time. Try again soon."
+    return None
+
+
+def admit_connection(identity_key: str, address: str | None) -> str | None:
+    """Count a connection that passed ``handshake_refusal``, or say why it is refused."""
     return connection_counts.admit(identity_key, address)
 
 

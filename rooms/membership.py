@@ -18,19 +18,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
 from moderation.blocks import blocked_by
-from moderation.models import Sanction
-from moderation.sanctions import active_until, describe_wait
+from moderation.sanctions import describe_wait
 from rooms import selectors
 from rooms.circle import seats
 from rooms.circle.permissions import FACILITATOR_ALIAS
+from rooms.circle.services import seat_arrive
 from rooms.db import in_db
 from rooms.errors import RoomError
+from rooms.events import CircleSnapshot
 from rooms.hub import get_hub
 from rooms.identity import Identity
 from rooms.outbox import Outbox
@@ -38,6 +40,7 @@ from rooms.protocol import ErrorCode, welcome_frame
 from rooms.scheduling.reservations import SeatCheck, SeatClaim, session_room_entry
 from rooms.scheduling.selectors import RoomWindow
 from rooms.scheduling.window import ALWAYS_OPEN
+from rooms.selectors import RoomInfo
 from rooms.session_end import close_at_scheduled_end
 
 _DROP_IN_WINDOW = RoomWindow(ALWAYS_OPEN)
@@ -64,6 +67,7 @@ async def join_room(
     identity: Identity,
     since: int | None,
     outbox: Outbox,
+    arrival: Arrival | None = None,
     history_floor: int | None = None,
     region: str | None = None,
     can_facilitate: bool = False,
@@ -72,27 +76,26 @@ async def join_room(
     """Admit a connection to a room and queue its welcome, the room's state and the replay.
 
     Raises RoomError if the room cannot be joined. Facilitators go by "Facilitator" in session
-    rooms; everyone else in a session room takes a seat in its circle.
+    rooms; everyone else in a session room takes a seat in its circle. ``arrival``: what
+    ``read_arrival`` said, read by the caller in its own trip to the database thread (None: read
+    it here); then one more trip once attached (``_settle_in``), plus the replay's read.
     """
-    room = await in_db(selectors.room_info)(slug)
+    if arrival is None:
+        arrival = await in_db(read_arrival)(
+            slug, identity_key=identity.key, can_facilitate=can_facilitate
+        )
+    room = arrival.room
     if room is None:
         raise RoomError(ErrorCode.NOT_FOUND)
     if not room.is_open:
         raise RoomError(ErrorCode.ROOM_CLOSED)
     is_session = room.kind == "session"
-    room_window, check = _DROP_IN_WINDOW, None
-    if is_session:  # drop-in rooms are always open and have no RSVPs: no read for them
-        # A facilitator's place is beyond the session's capacity: no seat check for them.
-        room_window, check = await in_db(session_room_entry)(
-            slug,
-            room_id=room.id,
-            identity_key=None if can_facilitate else identity.key,
-            now=timezone.now(),
-        )
+    room_window, check = arrival.window, arrival.check
     window = room_window.state
     if not window.open:
         raise RoomError(ErrorCode.ROOM_CLOSED, window.detail, next_start=window.next_start_iso)
-    await _check_not_banned(identity.key)
+    if arrival.banned_until is not None:
+        raise _banned(arrival.banned_until)
     hub = await get_hub()
     claim = None
     if not (is_session and can_facilitate):  # facilitators' places are beyond the capacity
@@ -114,26 +117,14 @@ async def join_room(
     await hub.attach(slug, outbox)
     close_at_scheduled_end(hub, slug, window.closes_at)
     try:
-        circle = await seats.state_for_join(
-            hub,
-            room_id=room.id,
-            slug=slug,
-            identity_key=identity.key,
-            can_facilitate=can_facilitate,
-            returning=history_floor is not None,
+        settled = await in_db(_settle_in)(
+            member, returning=history_floor is not None, confirm=_confirmation(claim)
         )
-        if member.seated:  # seated before the welcome, so arrival order is join order
-            circle = await seats.take_seat(
-                hub,
-                room_id=room.id,
-                slug=slug,
-                identity_key=identity.key,
-                alias=member.alias,
-                confirm=_confirmation(claim),
-            )
-        # Loaded after attaching, so that a block made meanwhile arrives as an event instead.
-        outbox.blocked_authors |= await in_db(blocked_by)(identity.key)
-        last_seq = await in_db(selectors.room_last_seq)(slug) or 0
+        hub.keep_circle(slug, settled.circle)
+        if settled.seated_circle is not None:
+            hub.keep_circle(slug, settled.seated_circle)
+        outbox.blocked_authors |= settled.blocked
+        last_seq = settled.last_seq
         hub.set_baseline(slug, last_seq)
         participants = await hub.refresh_presence(slug)
         outbox.welcome(
@@ -142,7 +133,7 @@ async def join_room(
             )
         )
         # No await since the welcome: any later change reaches this outbox as a room notice.
-        circle = hub.circle(slug) or circle
+        circle = hub.circle(slug) or settled.circle
         if is_session or circle.version > 0:  # a drop-in room nobody facilitated has no state
             outbox.push(circle.frame)
         await _replay(member, since=since, floor=history_floor, last_seq=last_seq, outbox=outbox)
@@ -151,6 +142,72 @@ async def join_room(
         raise
     outbox.go_live()
     return replace(member, joined_seq=last_seq)
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """What decides whether a person may come into a room (``read_arrival``)."""
+
+    room: RoomInfo | None  # None: no room has this slug
+    banned_until: datetime | None = None
+    window: RoomWindow = _DROP_IN_WINDOW
+    check: SeatCheck | None = None
+
+
+def read_arrival(slug: str, *, identity_key: str, can_facilitate: bool) -> Arrival:
+    """What decides whether a person may come in: the room and their ban (one query; a ban takes
+    effect at the next join), and for a session's open room its window and the seat check.
+    Synchronous: callers run it on the database thread, with their other reads if they can."""
+    now = timezone.now()
+    entry = selectors.room_entry(slug, identity_key=identity_key, now=now)
+    if entry is None:
+        return Arrival(room=None)
+    room = entry.room
+    window, check = _DROP_IN_WINDOW, None
+    if room.is_open and room.kind == "session":  # drop-in rooms have no window and no RSVPs
+        # A facilitator's place is beyond the session's capacity: no seat check for them.
+        window, check = session_room_entry(
+            slug, room_id=room.id, identity_key=None if can_facilitate else identity_key, now=now
+        )
+    return Arrival(room=room, banned_until=entry.banned_until, window=window, check=check)
+
+
+@dataclass(frozen=True, slots=True)
+class _Settled:
+    last_seq: int
+    circle: CircleSnapshot  # the room's state as read
+    seated_circle: CircleSnapshot | None  # the state once seated, for a participant
+    blocked: set[str]
+
+
+def _settle_in(member: Member, *, returning: bool, confirm: Callable[[], None] | None) -> _Settled:
+    """Everything read or written once the connection is attached (so that a change made
+    meanwhile reaches it as an event instead), in one trip to the database thread: the room's
+    state (a newcomer to a locked room is refused), the seat of a participant (seated before the
+    welcome, so arrival order is join order), the person's blocks and the room's last seq."""
+    catch_up = selectors.room_catch_up(member.room_id)
+    circle = seats.entry_snapshot(
+        room_id=member.room_id,
+        identity_key=member.identity_key,
+        can_facilitate=member.can_facilitate,
+        returning=returning,
+        facilitated=catch_up.facilitated,
+    )
+    seated_circle = None
+    if member.seated:
+        seated_circle = seat_arrive(
+            room_id=member.room_id,
+            room_slug=member.room_slug,
+            identity_key=member.identity_key,
+            alias=member.alias,
+            confirm=confirm,
+        )
+    return _Settled(
+        last_seq=catch_up.last_seq,
+        circle=circle,
+        seated_circle=seated_circle,
+        blocked=blocked_by(member.identity_key),
+    )
 
 
 def _check_place(room_capacity: int, check: SeatCheck | None, participants: int) -> None:
@@ -180,14 +237,12 @@ def _no_seat(check: SeatCheck) -> RoomError:
     return RoomError(ErrorCode.ROOM_FULL, check.detail, schedule_url=reverse("frontend:schedule"))
 
 
-async def _check_not_banned(identity_key: str) -> None:
-    until = await in_db(active_until)(identity_key, Sanction.Kind.BAN)
-    if until is not None:
-        raise RoomError(
-            ErrorCode.BANNED,
-            f"A moderator paused your access to Hearth's rooms for {describe_wait(until)}.",
-            until=until.isoformat(),
-        )
+def _banned(until: datetime) -> RoomError:
+    return RoomError(
+        ErrorCode.BANNED,
+        f"A moderator paused your access to Hearth's rooms for {describe_wait(until)}.",
+        until=until.isoformat(),
+    )
 
 
 async def _replay(

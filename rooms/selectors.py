@@ -1,11 +1,21 @@
-"""Reads of rooms and messages. Synchronous ORM code: async callers wrap it in a thread."""
+"""Reads of rooms and messages. Synchronous ORM code: async callers wrap it in a thread.
+
+The reads of every join (``room_entry``, ``room_catch_up``) are raw SQL: the ORM spends about half
+a millisecond of CPU building each query, on the one database thread every call of the process
+waits for, and a room filling up pays it per person (docs/performance.md). Portable: PostgreSQL
+and SQLite.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from rooms.models import Message, Room
+from django.db import connection
+from django.utils.dateparse import parse_datetime
+
+from moderation.models import Sanction
+from rooms.models import Message, Room, RoomState
 from rooms.protocol import message_frame
 
 
@@ -17,6 +27,22 @@ class RoomInfo:
     kind: str
     is_open: bool
     capacity: int
+
+
+@dataclass(frozen=True, slots=True)
+class RoomEntry:
+    """What joining reads before admitting anyone: the room, and the person's current ban."""
+
+    room: RoomInfo
+    banned_until: datetime | None  # the latest end of the identity's active bans, if any
+
+
+@dataclass(frozen=True, slots=True)
+class RoomCatchUp:
+    """What joining reads once the connection is attached to the hub."""
+
+    last_seq: int
+    facilitated: bool  # the room has a stored facilitated state (a RoomState row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +70,39 @@ def frame_of(message: Message) -> str:
     )
 
 
-def room_info(slug: str) -> RoomInfo | None:
-    room = (
-        Room.objects.filter(slug=slug)
-        .values("id", "slug", "title", "kind", "is_open", "capacity")
-        .first()
+def room_entry(slug: str, *, identity_key: str, now: datetime) -> RoomEntry | None:
+    """The room and the identity's active ban at ``now``, in one query; None if no such room."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ROOM_ENTRY,
+            [identity_key, Sanction.Kind.BAN.value,
+             connection.ops.adapt_datetimefield_value(now), slug],
+        )  # fmt: skip
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    room_id, title, kind, is_open, capacity, banned_until = row
+    return RoomEntry(
+        room=RoomInfo(
+            id=room_id,
+            slug=slug,
+            title=title,
+            kind=kind,
+            is_open=bool(is_open),
+            capacity=capacity,
+        ),
+        banned_until=_aware(banned_until),
     )
-    return RoomInfo(**room) if room is not None else None
+
+
+def room_catch_up(room_id: int) -> RoomCatchUp:
+    """The room's last seq and whether it has a facilitated state, in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ROOM_CATCH_UP, [room_id])
+        row = cursor.fetchone()
+    if row is None:  # the room was deleted meanwhile: nothing to catch up on
+        return RoomCatchUp(last_seq=0, facilitated=False)
+    return RoomCatchUp(last_seq=int(row[0]), facilitated=bool(row[1]))
 
 
 def room_last_seq(slug: str) -> int | None:
@@ -84,3 +136,26 @@ def room_events_between(slug: str, *, after: int, upto: int) -> list[RoomEvent]:
 
 def open_rooms() -> list[Room]:
     return list(Room.objects.filter(is_open=True).order_by("kind", "title"))
+
+
+_ROOM = Room._meta.db_table
+_ROOM_STATE = RoomState._meta.db_table
+_SANCTION = Sanction._meta.db_table
+# Table names come from the models; every value is a parameter.
+_ROOM_ENTRY = f"""
+SELECT room.id, room.title, room.kind, room.is_open, room.capacity,
+    (SELECT max(until) FROM {_SANCTION} WHERE identity_key = %s AND kind = %s AND until > %s)
+FROM {_ROOM} AS room WHERE room.slug = %s
+"""
+_ROOM_CATCH_UP = f"""
+SELECT room.last_seq, state.id IS NOT NULL
+FROM {_ROOM} AS room LEFT JOIN {_ROOM_STATE} AS state ON state.room_id = room.id
+WHERE room.id = %s
+"""
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    if isinstance(value, str):  # SQLite answers text, in UTC as Django stores it there
+        parsed = parse_datetime(value)
+        return parsed.replace(tzinfo=UTC) if parsed is not None else None
+    return value

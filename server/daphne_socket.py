@@ -14,15 +14,19 @@ or if daphne changes, ``direct_socket_of`` returns None and frames go through AS
 from __future__ import annotations
 
 import functools
+import pprint
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 try:
+    import autobahn.websocket.protocol as autobahn_protocol
     from autobahn.websocket.protocol import PreparedMessage, WebSocketProtocol
     from daphne.server import Server
     from twisted.internet.tcp import Connection as TcpConnection
 except ImportError:  # pragma: no cover - daphne is a dependency, but stay correct without it
     Server = None
+    autobahn_protocol = None  # type: ignore[assignment]
 
 DIRECT_SOCKET_SCOPE_KEY = "hearth.direct_socket"
 
@@ -107,3 +111,39 @@ def direct_socket_of(send: Callable[[dict[str, Any]], Awaitable[None]]) -> Direc
     if not hasattr(protocol, "sendPreparedMessage") or not hasattr(protocol, "state"):
         return None
     return DirectSocket(protocol)
+
+
+class _PrettyWhenLogged:
+    """``pprint.pformat(value)``, worked out only if a log message is formatted with it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: object) -> None:
+        self._value = value
+
+    def __str__(self) -> str:
+        return pprint.pformat(self._value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+def defer_autobahn_config_log() -> None:
+    """Stop autobahn from pretty-printing its settings for every new connection.
+
+    Each websocket connection's ``_connectionMade`` formats its 29 settings with ``pformat``
+    for a debug message that is dropped unless autobahn logs at debug level: about 0.24 ms of
+    CPU per connection, a twentieth of a join (docs/performance.md). After this, that one call
+    returns a placeholder that builds the same text if, and only if, the message is logged;
+    every other caller of autobahn's ``pformat`` gets ``pprint.pformat`` itself.
+    """
+    if autobahn_protocol is None or autobahn_protocol.pformat is not pprint.pformat:
+        return  # not installed, or done already
+    config_log = WebSocketProtocol._connectionMade.__code__
+
+    def pformat(value: object, *args: Any, **kwargs: Any) -> Any:
+        if not args and not kwargs and sys._getframe(1).f_code is config_log:
+            return _PrettyWhenLogged(value)
+        return pprint.pformat(value, *args, **kwargs)
+
+    autobahn_protocol.pformat = pformat  # type: ignore[assignment]

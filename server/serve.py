@@ -24,13 +24,16 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _warm_up() -> None:
-    """Compile the moderation step's patterns now, not on the first messages people send."""
+    """Compile the moderation step's patterns now, not on the first messages people send, and
+    spare each websocket connection autobahn's settings dump (server.daphne_socket)."""
     import django
 
     django.setup()
     from moderation.review import warm_up
+    from server.daphne_socket import defer_autobahn_config_log
 
     warm_up()
+    defer_autobahn_config_log()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ life holding its own copy of the scope: about 5 KiB per connection, which a room
 - the Origin check against ALLOWED_HOSTS (Channels' own validator: cross-site websocket
   hijacking), refusing the handshake otherwise;
 - ``scope["cookies"]``, ``scope["session"]`` (a session store that reads the database only when
-  first used, which the consumers do on their database thread) and ``scope["user"]`` (resolved
+  first used, which the consumers do on their database thread; Django's database sessions in
+  plain SQL, server/sessions.py) and ``scope["user"]`` (resolved
   lazily on first use, with Django's own session-hash check, so that a handshake costs no
   database call before the consumer's own);
 - routing by path to the consumer, with ``scope["url_route"]`` as Channels' URLRouter sets it;
@@ -27,11 +28,14 @@ from urllib.parse import urlparse
 from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDenier
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.http import HttpRequest, parse_cookie
 from django.urls import URLPattern
 from django.utils.functional import SimpleLazyObject
 
 from server.daphne_socket import DIRECT_SOCKET_SCOPE_KEY, direct_socket_of
+from server.sessions import HandshakeSessionStore
 
 __all__ = ["WebsocketEntry"]
 
@@ -40,7 +44,9 @@ class WebsocketEntry:
     def __init__(self, routes: list[URLPattern]) -> None:
         self.routes = routes
         self.origins = AllowedHostsOriginValidator(None)
-        self.session_store = import_module(settings.SESSION_ENGINE).SessionStore
+        self.session_store = _handshake_session_store(
+            import_module(settings.SESSION_ENGINE).SessionStore
+        )
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         if scope["type"] != "websocket":
@@ -75,6 +81,12 @@ class WebsocketEntry:
                 return route.callback, {"args": args, "kwargs": {**kwargs, **route.default_args}}
         # As Channels' URLRouter does: daphne answers an unknown path by refusing the handshake.
         raise ValueError(f"No route found for path {path!r}.")
+
+
+def _handshake_session_store(configured: type[SessionBase]) -> type[SessionBase]:
+    """The configured session store; Django's database store read and updated in plain SQL
+    (server.sessions: a join reads the session, a first visit to a room updates it)."""
+    return HandshakeSessionStore if configured is DatabaseSessionStore else configured
 
 
 def _request_with(session: Any) -> HttpRequest:

@@ -1,18 +1,19 @@
 """Async glue between a connection's life and its room's circle: join, leave, grace, the turn check.
 
-Joining reads the room's state (and refuses newcomers to a locked room), seats participants of
-session rooms, and leaving starts the grace period after which an absent person's turn is skipped.
-The timer lives in the process that saw the disconnect; the skip itself is a service and holds
-across processes (it checks the seat in the database). A person can be connected through two
-processes: the one that saw a connection close marks the seat empty and asks the room, and a
-process still holding that identity marks it taken again, long before the grace runs out.
+Joining reads the room's state (and refuses newcomers to a locked room) and seats participants
+of session rooms (``services.seat_arrive``), both on the database thread; leaving starts the
+grace period after which an absent person's turn is skipped. The timer lives in the process
+that saw the disconnect; the skip itself is a service and holds across processes (it checks the
+seat in the database). A person can be connected through two processes: the one that saw a
+connection close marks the seat empty and asks the room, and a process still holding that
+identity marks it taken again, long before the grace runs out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from typing import Any
 
 from django.conf import settings
@@ -29,43 +30,29 @@ logger = logging.getLogger(__name__)
 _seat_tasks: set[asyncio.Task[object]] = set()
 
 
-async def state_for_join(
-    hub: RoomHub,
+def entry_snapshot(
     *,
     room_id: int,
-    slug: str,
     identity_key: str,
     can_facilitate: bool,
     returning: bool,
+    facilitated: bool,
 ) -> CircleSnapshot:
-    """The room's newest state for a connection being admitted (its outbox already attached).
+    """The room's stored state for a connection being admitted (its outbox already attached).
 
-    Raises ``room_locked`` for a newcomer while the room is locked: facilitators, and people who
-    were here before (a dropped connection coming back), are let in.
+    Synchronous: it runs on the database thread, inside joining's one trip there
+    (``rooms.membership``). ``facilitated``: the room has a stored state; one that has none is
+    open and unlocked, and costs no read. Raises ``room_locked`` for a newcomer while the room is
+    locked: facilitators, and people who were here before (a dropped connection coming back),
+    are let in.
     """
-    snapshot, locked = await in_db(selectors.room_snapshot)(room_id)
+    if not facilitated:
+        return selectors.unfacilitated_snapshot()
+    snapshot, locked = selectors.room_snapshot(room_id)
     newcomer = locked and not can_facilitate and not returning
-    if newcomer and not await in_db(selectors.has_seat)(room_id, identity_key):
+    if newcomer and not selectors.has_seat(room_id, identity_key):
         raise RoomError(ErrorCode.ROOM_LOCKED)
-    # Read after attaching: a change published meanwhile is already in the hub's copy.
-    return hub.keep_circle(slug, snapshot)
-
-
-async def take_seat(
-    hub: RoomHub,
-    *,
-    room_id: int,
-    slug: str,
-    identity_key: str,
-    alias: str,
-    confirm: Callable[[], None] | None = None,
-) -> CircleSnapshot:
-    """Seat a participant (at the end of the order during a round); return the newest state.
-    ``confirm``: see ``services.seat_arrive``."""
-    snapshot = await in_db(services.seat_arrive)(
-        room_id=room_id, room_slug=slug, identity_key=identity_key, alias=alias, confirm=confirm
-    )
-    return hub.keep_circle(slug, snapshot)
+    return snapshot
 
 
 async def leave_seat(*, room_id: int, slug: str, identity_key: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from rooms.circle.frames import room_state_frame
 from rooms.circle.state import Circle, Segment
 from rooms.events import CircleSnapshot
@@ -17,10 +19,14 @@ def circle_of(state: RoomState) -> Circle:
 def snapshot_of(state: RoomState) -> CircleSnapshot:
     """The state as processes share it, with its ``room_state`` frame (aliases, not keys)."""
     circle = circle_of(state)
-    aliases = dict(
-        CircleSeat.objects.filter(room_id=state.room_id, identity_key__in=circle.order).values_list(
-            "identity_key", "alias"
+    aliases = (
+        dict(
+            CircleSeat.objects.filter(
+                room_id=state.room_id, identity_key__in=circle.order
+            ).values_list("identity_key", "alias")
         )
+        if circle.order
+        else {}
     )
     turn = circle.turn
     frame = room_state_frame(
@@ -41,6 +47,12 @@ def snapshot_of(state: RoomState) -> CircleSnapshot:
         slow_mode=state.slow_mode_seconds,
         frame=frame,
     )
+
+
+@functools.cache
+def unfacilitated_snapshot() -> CircleSnapshot:
+    """The state of every room nobody facilitated yet (it has no RoomState row): no database."""
+    return snapshot_of(RoomState())
 
 
 def room_snapshot(room_id: int) -> tuple[CircleSnapshot, bool]:
