@@ -23,10 +23,8 @@ import argparse
 import asyncio
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
@@ -34,7 +32,7 @@ from statistics import median
 from bench.connecting import close_all, connect_many, connect_one
 from bench.loadgen import HEARTH, Generator, Target
 from bench.measure import drain, quiesce
-from bench.servers import ROOT, Server, Services, free_port, raise_fd_limit
+from bench.servers import ROOT, Server, Services, free_port, listening, raise_fd_limit
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/hearth_join_cost"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/12"
@@ -58,18 +56,7 @@ def start(services: Services, tree: Path, log: Path) -> Server:
         [services.python, "-m", "server.serve", "-b", "127.0.0.1", "-p", str(port)],
         cwd=tree, env=services.hearth_env(), stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )  # fmt: skip
-    server = Server(kind=HEARTH, port=port, process=process, log=log)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{tree} exited early:\n{log.read_text()[-3000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), 0.2):
-                return server
-        except OSError:
-            time.sleep(0.05)
-    server.stop()
-    raise RuntimeError(f"{tree} did not listen within 30 s")
+    return listening(Server(kind=HEARTH, port=port, process=process, log=log), name=str(tree))
 
 
 def make_sessions(

@@ -147,6 +147,23 @@ class Server:
                 self.process.wait(10)
 
 
+def listening(server: Server, *, name: str, within: float = 30) -> Server:
+    """``server`` once it accepts connections; stopped, with its log's tail, if it never does."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{name} exited early:\n{server.log.read_text()[-3000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", server.port), 0.2):
+                return server
+        except OSError:
+            time.sleep(0.05)
+    server.stop()
+    raise RuntimeError(
+        f"{name} did not listen within {within:g} s:\n{server.log.read_text()[-3000:]}"
+    )
+
+
 @dataclass
 class Services:
     """Where the benchmark's stores are: Hearth's database and Redis, the baseline's Redis."""
@@ -199,17 +216,7 @@ class Services:
         )
         server = Server(kind=kind, port=port, process=process, log=log)
         _profile_if_asked(server)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"{kind} exited early:\n{log.read_text()[-3000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), 0.2):
-                    return server
-            except OSError:
-                time.sleep(0.05)
-        server.stop()
-        raise RuntimeError(f"{kind} did not listen within 30 s:\n{log.read_text()[-3000:]}")
+        return listening(server, name=kind)
 
     # --- stores ---------------------------------------------------------------------------------
 
