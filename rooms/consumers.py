@@ -69,6 +69,8 @@ from server.daphne_socket import DIRECT_SOCKET_SCOPE_KEY
 logger = logging.getLogger(__name__)
 
 OUTBOX_LIMIT = 1024
+CANNOT_OPEN_ROOM = "Hearth cannot open this room right now. Please try again in a moment."
+NOT_DONE = "Something went wrong on Hearth's side and that was not done. Please try again."
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
@@ -91,7 +93,19 @@ class RoomConsumer(AsyncWebsocketConsumer):
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        try:
+            await handler(message)
+        except StopConsumer:
+            raise
+        except Exception:
+            # A consumer that dies here never gets its disconnect: its place in the room, its
+            # seat and its connection counts would stay taken until the process restarts. The
+            # handlers answer what they expect; this is the net under what they do not.
+            logger.exception("a websocket event could not be handled; closing the connection")
+            await self.disconnect(CloseCode.INTERNAL_ERROR)
+            with contextlib.suppress(Exception):
+                await self.close(code=int(CloseCode.INTERNAL_ERROR))
+            raise StopConsumer() from None
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         """Leave the room and stop, without Channels' extra thread hop afterwards to close stale
@@ -110,7 +124,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self.outbox = self._new_outbox(identity_key="")  # it never joins: nobody's
             self._refuse(ErrorCode.TOO_MANY_CONNECTIONS, too_fast)
             return
-        facts = await in_db(_handshake_facts)(self.scope, slug)
+        try:
+            facts = await in_db(_handshake_facts)(self.scope, slug)
+        except Exception:  # the database is away, or the session cookie cannot be read
+            logger.exception("a room handshake could not be read")
+            await self.accept()
+            self.outbox = self._new_outbox(identity_key="")
+            self._refuse(ErrorCode.UNAVAILABLE, CANNOT_OPEN_ROOM)
+            return
         identity, floor, facilitator_id = facts.identity, facts.floor, facts.facilitator_id
         await self.accept()
         self.outbox = self._new_outbox(identity_key=identity.key)
@@ -141,7 +162,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self._refuse(error.code, error.detail, **error.extra)
         except DatabaseError:
             logger.exception("joining a room failed: database unavailable")
-            self._refuse(ErrorCode.UNAVAILABLE, "Hearth cannot open this room right now.")
+            self._refuse(ErrorCode.UNAVAILABLE, CANNOT_OPEN_ROOM)
+        except Exception:
+            logger.exception("joining a room failed")
+            self._refuse(ErrorCode.UNAVAILABLE, CANNOT_OPEN_ROOM)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         outbox, member, frames = self.outbox, self.member, self.frames
@@ -186,6 +210,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         except DatabaseError:
             logger.exception("a frame could not be stored")
             outbox.push(error_frame(ErrorCode.UNAVAILABLE, **_answering(frame)))
+        except Exception:
+            # One frame's failure must not end the connection, nor leave it half in the room.
+            logger.exception("a frame could not be handled")
+            outbox.push(error_frame(ErrorCode.UNAVAILABLE, NOT_DONE, **_answering(frame)))
 
     def _answer_flood(self, outbox: Outbox, frames: FrameBucket) -> None:
         """One error per run of refused frames (a flood must not make the server flood back)."""
@@ -302,6 +330,8 @@ def _since_of(scope: dict[str, Any]) -> int | None:
     if not values:
         return None
     raw = values[-1]
-    if not raw.isdigit() or int(raw) > MAX_SEQ:
+    # isascii: str.isdigit() also accepts digits such as "²" that int() refuses; the length
+    # bound keeps int() from ever parsing a huge number.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or int(raw) > MAX_SEQ:
         raise RoomError(ErrorCode.BAD_FRAME, "The since parameter must be a whole number.")
     return int(raw)

@@ -9,9 +9,10 @@ every socket that receives it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard
 
 if TYPE_CHECKING:
     from rooms.circle.frames import CircleFrame
@@ -111,6 +112,7 @@ class CloseCode(IntEnum):
     REMOVED_BY_MODERATOR = 4403
     POLICY_VIOLATION = 1008
     TRY_AGAIN_LATER = 1013
+    INTERNAL_ERROR = 1011
 
 
 CLOSE_CODE_FOR_ERROR: dict[ErrorCode, CloseCode] = {
@@ -120,6 +122,7 @@ CLOSE_CODE_FOR_ERROR: dict[ErrorCode, CloseCode] = {
     ErrorCode.ROOM_FULL: CloseCode.ROOM_FULL,
     ErrorCode.TOO_SLOW: CloseCode.TOO_SLOW,
     ErrorCode.TOO_MANY_CONNECTIONS: CloseCode.TRY_AGAIN_LATER,
+    ErrorCode.UNAVAILABLE: CloseCode.TRY_AGAIN_LATER,
     ErrorCode.FLOODING: CloseCode.POLICY_VIOLATION,
     ErrorCode.BANNED: CloseCode.REMOVED_BY_MODERATOR,
     ErrorCode.KICKED: CloseCode.REMOVED_BY_MODERATOR,
@@ -206,7 +209,7 @@ def _parse_send(data: dict[str, Any]) -> SendFrame:
     client_id = data.get("client_id")
     if not isinstance(body, str):
         raise ProtocolError(ErrorCode.BAD_FRAME, "A message needs a text body.")
-    if not isinstance(client_id, str) or not 1 <= len(client_id) <= MAX_CLIENT_ID_CHARS:
+    if not _is_token(client_id, MAX_CLIENT_ID_CHARS):
         raise ProtocolError(
             ErrorCode.BAD_FRAME,
             f"A message needs a client_id of 1 to {MAX_CLIENT_ID_CHARS} characters.",
@@ -226,14 +229,34 @@ def _parse_report(data: dict[str, Any]) -> ReportFrame:
             ErrorCode.TOO_LONG,
             f"Please keep the reason under {MAX_REPORT_REASON_CHARS} characters.",
         )
-    return ReportFrame(seq=seq, reason=reason.strip())
+    return ReportFrame(seq=seq, reason=plain_text(reason))
 
 
 def _parse_block(data: dict[str, Any], *, block: bool) -> BlockFrame:
     alias = data.get("alias")
-    if not isinstance(alias, str) or not 1 <= len(alias) <= MAX_ALIAS_CHARS:
+    if not _is_token(alias, MAX_ALIAS_CHARS):
         raise ProtocolError(ErrorCode.BAD_FRAME, "Say whom to block by their name in this room.")
     return BlockFrame(alias=alias, block=block)
+
+
+def _is_token(value: object, limit: int) -> TypeGuard[str]:
+    """A name or id a client echoes back: printable text of 1 to ``limit`` characters.
+
+    Lone surrogates and NUL decode from JSON escapes but cannot be stored (PostgreSQL refuses
+    them when the query is encoded), so they are refused here, with a clear answer, instead.
+    """
+    return isinstance(value, str) and 1 <= len(value) <= limit and value.isprintable()
+
+
+# What PostgreSQL cannot store in text: NUL, and lone surrogates (JSON escapes decode to them).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def plain_text(value: str) -> str:
+    """Free text from a client that is stored but not posted as a message (a report's reason,
+    a facilitator's prompt), trimmed and without what cannot be stored (message bodies go
+    through the moderation step's normalisation instead)."""
+    return _UNSTORABLE.sub("", value).strip()
 
 
 # --- Server frames -------------------------------------------------------------------------------

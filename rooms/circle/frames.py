@@ -12,7 +12,14 @@ from enum import StrEnum
 from typing import Any
 
 from rooms.circle.state import Ordering, Segment
-from rooms.protocol import MAX_SEQ, ClientFrameType, ErrorCode, ProtocolError, ServerFrameType
+from rooms.protocol import (
+    MAX_SEQ,
+    ClientFrameType,
+    ErrorCode,
+    ProtocolError,
+    ServerFrameType,
+    plain_text,
+)
 
 # The fixed set of supportive reactions: name -> what the page shows.
 REACTIONS: dict[str, str] = {
@@ -122,7 +129,7 @@ def _text(data: dict[str, Any], name: str, limit: int) -> str | None:
         return None
     if not isinstance(value, str):
         raise _bad(f"The {name} must be text.")
-    value = value.strip()
+    value = plain_text(value)
     if len(value) > limit:
         raise ProtocolError(ErrorCode.TOO_LONG, f"Please keep the {name} under {limit} characters.")
     return value
