@@ -15,6 +15,7 @@ class ErrorCode(StrEnum):
     SESSION_CANCELLED = "session_cancelled"
     OCCURRENCE_CANCELLED = "occurrence_cancelled"
     OCCURRENCE_OVER = "occurrence_over"
+    ALREADY_RSVPED = "already_rsvped"
 
 
 class SchedulingError(Exception):

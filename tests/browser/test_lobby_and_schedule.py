@@ -1,4 +1,5 @@
-"""The lobby (live counts, sessions, help, guidelines) and the Schedule page (RSVP, waitlist)."""
+"""The lobby (live counts, sessions, help, guidelines) and the Schedule page (RSVP, waitlist,
+moving a sign-up to another browser)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import join_room
+from tests.browser.conftest import PHONE
+from tests.browser.helpers import axe_violations, join_room
 
 pytestmark = [pytest.mark.browser]
 
@@ -112,3 +114,71 @@ def test_an_open_session_room_is_one_click_away(hearth, visitor):
     expect(page).to_have_url(re.compile(r"/rooms/starting-soon-[0-9a-f]+/$"))
     page.get_by_role("button", name="I'll follow these").click()
     expect(page.locator("#connection")).to_have_attribute("data-state", "open")
+
+
+def test_a_sign_up_moves_to_another_phone_by_its_code(hearth, visitor, axe_source):
+    phone, other = visitor(viewport=PHONE), visitor(viewport=PHONE)
+    p = phone.open("/schedule/")
+    mine = _session(p, "No contact, week 1").nth(2)
+    mine.get_by_role("button", name=re.compile(r"^Save me a place")).click()
+    expect(mine.locator(".session__state")).to_have_text("You have a place.")
+    mine.get_by_role("button", name=re.compile(r"^Use this sign-up on another device")).click()
+    code = mine.get_by_label("Your sign-up code").input_value()
+    assert len(code) >= 40
+
+    o = other.open("/schedule/")
+    theirs = _session(o, "No contact, week 1").nth(2)
+    theirs.get_by_role("button", name=re.compile(r"^Save me a place")).click()
+    expect(theirs.locator(".session__state")).to_have_text("You have a place.")
+    o.get_by_text("Signed up on another device?").click()
+    box = o.get_by_label("Sign-up code")
+    use = o.get_by_role("button", name="Use this sign-up in this browser")
+    box.fill("not-a-real-code")
+    use.click()
+    expect(o.locator("#claim-error")).to_contain_text("That code was not found.")
+    # Two places for one person is one too many: this phone gives its own up first.
+    box.fill(code)
+    use.click()
+    expect(o.locator("#claim-error")).to_contain_text("already has its own sign-up")
+    theirs.get_by_role("button", name=re.compile(r"^Cancel my place")).click()
+    expect(theirs.locator(".session__state")).to_have_count(0)
+    box.fill(code)
+    use.click()
+    expect(o.locator("#claim-result")).to_have_text(
+        "Your sign-up now belongs to this browser: you have a place at No contact, week 1."
+    )
+    expect(o.locator("#claim-error")).to_be_empty()
+    expect(theirs.locator(".session__state")).to_have_text("You have a place.")
+    expect(theirs.get_by_role("button", name=re.compile(r"^Cancel my place"))).to_be_visible()
+    assert not axe_violations(o, axe_source)
+    overflow = o.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"the schedule scrolls sideways by {overflow}px on a phone"
+
+    # The first phone holds it no more, and its old code is gone with it.
+    p.reload()
+    mine = _session(p, "No contact, week 1").nth(2)
+    expect(mine.get_by_role("button", name=re.compile(r"^Save me a place"))).to_be_visible()
+    expect(mine.locator(".session__state")).to_have_count(0)
+
+
+def test_a_sign_up_from_before_the_cookies_were_cleared_can_be_used_again(hearth, visitor):
+    person = visitor(viewport=PHONE)
+    page = person.open("/schedule/")
+    second = _session(page, "No contact, week 1").nth(1)
+    second.get_by_role("button", name=re.compile(r"^Save me a place")).click()
+    expect(second.locator(".session__state")).to_have_text("You have a place.")
+    person.context.clear_cookies()  # a new identity; the code stays in localStorage
+    page.reload()
+
+    second = _session(page, "No contact, week 1").nth(1)
+    expect(second.locator(".session__state")).to_contain_text("in an earlier visit")
+    second.get_by_role("button", name=re.compile(r"^Use my sign-up in this browser")).click()
+    expect(page.locator("#schedule-status")).to_have_text(
+        "Your sign-up now belongs to this browser: you have a place at No contact, week 1."
+    )
+    expect(second.locator(".session__state")).to_have_text("You have a place.")
+    page.reload()
+    second = _session(page, "No contact, week 1").nth(1)
+    expect(second.locator(".session__state")).to_have_text("You have a place.")

@@ -46,6 +46,7 @@ V1_PATHS = {
     "/api/v1/sessions/{session_id}/occurrences/{key}/rsvp/",
     "/api/v1/rsvps/lookup/",
     "/api/v1/rsvps/cancel/",
+    "/api/v1/rsvps/claim/",
     "/api/v1/calendar.ics",
 }
 
@@ -59,6 +60,11 @@ def test_schema_documents_every_scheduling_endpoint():
     assert set(schema["paths"]) >= V1_PATHS
     rsvp = schema["paths"]["/api/v1/sessions/{session_id}/occurrences/{key}/rsvp/"]["post"]
     assert {"201", "200", "404", "409", "429"} <= set(rsvp["responses"])
+    claim = schema["paths"]["/api/v1/rsvps/claim/"]["post"]
+    assert {"200", "400", "404", "409", "429"} <= set(claim["responses"])
+    assert "token" in claim["requestBody"]["content"]["application/json"]["schema"]["$ref"].lower()
+    claimed = schema["components"]["schemas"]["RsvpClaimed"]["properties"]
+    assert {"status", "waitlist_position", "token", "moved"} <= set(claimed)
     ics = schema["paths"]["/api/v1/calendar.ics"]["get"]["responses"]["200"]["content"]
     assert list(ics) == ["text/calendar"]
 

@@ -2,7 +2,8 @@
 
 Over the websocket, in one process: a confirmed RSVP to the open meeting keeps a seat until its
 holder arrives; people who did not sign up take only the seats nobody is saving; waitlisted,
-cancelled and other meetings' RSVPs save nothing; the facilitator's place is not a participant's.
+cancelled and other meetings' RSVPs save nothing; the facilitator's place is not a participant's;
+an RSVP claimed in another browser saves its seat for that browser only.
 The same over two daphne processes sharing Redis is ``test_rsvp_seats_processes``.
 """
 
@@ -14,10 +15,11 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from rooms.identity import Identity, new_identity
+from rooms.identity import SESSION_KEY, Identity, new_identity
 from rooms.models import CircleSeat
 from rooms.protocol import CloseCode
 from rooms.scheduling import selectors, services
@@ -89,6 +91,30 @@ async def test_a_holder_gets_in_after_people_who_did_not_sign_up_took_the_other_
         arrived += 1
     assert arrived == 1  # the other seat of two is the holder's
     await admitted(connect, slug, holder)
+
+
+def sign_up_on_a_phone_and_claim_on_a_laptop(session: GroupSession) -> tuple[Identity, Identity]:
+    """Through the API, each browser with its own session cookie; returns (phone, laptop)."""
+    phone, laptop = Client(), Client()
+    key = selectors.occurrence_key(session.start)
+    made = phone.post(f"/api/v1/sessions/{session.pk}/occurrences/{key}/rsvp/")
+    assert made.status_code == 201
+    claimed = laptop.post(
+        "/api/v1/rsvps/claim/", {"token": made.json()["token"]}, content_type="application/json"
+    )
+    assert claimed.status_code == 200 and claimed.json()["moved"] is True
+    return Identity(token=phone.session[SESSION_KEY]), Identity(token=laptop.session[SESSION_KEY])
+
+
+async def test_a_claimed_rsvp_saves_the_seat_for_the_browser_that_claimed_it(connect):
+    session = await sync_to_async(open_session)(capacity=2)
+    phone, laptop = await sync_to_async(sign_up_on_a_phone_and_claim_on_a_laptop)(session)
+    slug = session.room.slug
+    await admitted(connect, slug)  # someone who did not sign up takes the one free seat
+
+    # The phone is no holder any more: the other seat is saved, and it is the laptop's.
+    assert (await refused(connect, slug, phone))["detail"] == SEATS_SAVED_DETAIL
+    await admitted(connect, slug, laptop)
 
 
 async def test_someone_without_an_rsvp_is_refused_while_seats_are_saved(connect):

@@ -111,4 +111,8 @@ CONFLICT = OpenApiResponse(
     ErrorSerializer,
     description="The session or occurrence is cancelled or over (code says which).",
 )
+CLAIM_CONFLICT = OpenApiResponse(
+    ErrorSerializer,
+    description="This browser has its own live RSVP to the meeting (code already_rsvped).",
+)
 THROTTLED = OpenApiResponse(ErrorSerializer, description="Too many RSVPs; see Retry-After.")

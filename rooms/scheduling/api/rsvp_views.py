@@ -1,8 +1,10 @@
-"""Views of anonymous RSVPs: take a seat (or a waitlist place), look it up, give it up.
+"""Views of anonymous RSVPs: take a seat (or a waitlist place), look it up, give it up, move it
+to this browser.
 
 Anyone may RSVP; the visitor's identity is the anonymous one in their session (created here if
-need be). The RSVP token is returned once, by the RSVP itself; looking up and cancelling take it
-in the request body, never in a URL (URLs end up in logs and browser history).
+need be). The RSVP token is returned once, by the RSVP itself; looking up, cancelling and
+claiming take it in the request body, never in a URL (URLs end up in logs and browser history).
+No response names an identity, the caller's or anyone else's.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from rooms.scheduling import ics, selectors, services
 from rooms.scheduling.api import serializers as s
 from rooms.scheduling.api.base import (
     BAD_REQUEST,
+    CLAIM_CONFLICT,
     CONFLICT,
     FORBIDDEN,
     NOT_FOUND,
@@ -145,3 +148,39 @@ class RsvpCancelView(SchedulingView):
         body.is_valid(raise_exception=True)
         cancelled = services.rsvp_cancel(token=body.validated_data["token"])
         return Response(_rsvp_data(request, cancelled.info))
+
+
+class RsvpClaimView(SchedulingView):
+    """Move an RSVP, by its token, to this browser's identity: the seat it saves is then this
+    browser's (an RSVP made on a phone, used on a laptop). Its status and place stay the same.
+
+    Counted against the same per-identity allowance as RSVPs, and like an RSVP it gives this
+    browser an identity if it has none yet.
+    """
+
+    permission_classes = [AllowAny]
+    throttle_classes = [RsvpIdentityThrottle]
+
+    @extend_schema(
+        operation_id="rsvps_claim",
+        request=s.TokenSerializer,
+        responses={
+            200: s.RsvpClaimedSerializer,
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: CLAIM_CONFLICT,
+            429: THROTTLED,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        body = s.TokenSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        identity = ensure_identity(request.session)
+        claimed = services.rsvp_claim(token=body.validated_data["token"], identity_key=identity.key)
+        data = _rsvp_data(request, claimed.info) | {
+            "token": claimed.token,
+            "ics": _occurrence_ics(request, claimed.info.occurrence),
+            "moved": claimed.moved,
+        }
+        return Response(data, headers={"Cache-Control": "no-store"})

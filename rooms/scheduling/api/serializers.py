@@ -254,6 +254,16 @@ class RsvpCreatedSerializer(RsvpSerializer):
     ics = serializers.CharField(help_text="An iCalendar file of this occurrence.")
 
 
+class RsvpClaimedSerializer(RsvpCreatedSerializer):
+    token = serializers.CharField(
+        help_text="The RSVP's token from now on: a new one if it moved (the old one stops "
+        "working), else the one sent."
+    )
+    moved = serializers.BooleanField(
+        help_text="True if the RSVP moved to this browser; false if it was this browser's already."
+    )
+
+
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField(required=False)

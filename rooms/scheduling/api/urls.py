@@ -51,6 +51,7 @@ urlpatterns = [
     path(f"{OCCURRENCE}rsvp/", rsvp_views.RsvpCreateView.as_view(), name="occurrence-rsvp"),
     path("v1/rsvps/lookup/", rsvp_views.RsvpLookupView.as_view(), name="rsvp-lookup"),
     path("v1/rsvps/cancel/", rsvp_views.RsvpCancelView.as_view(), name="rsvp-cancel"),
+    path("v1/rsvps/claim/", rsvp_views.RsvpClaimView.as_view(), name="rsvp-claim"),
     path("v1/calendar.ics", calendar_views.CalendarFeedView.as_view(), name="calendar-feed"),
     re_path(r"^v1/", not_found),
 ]

@@ -1,4 +1,5 @@
-"""Writes of group sessions: schedule, change and cancel sessions and occurrences; RSVP and cancel.
+"""Writes of group sessions: schedule, change and cancel sessions and occurrences; RSVP, cancel
+and claim (move an RSVP to the identity that has its token).
 
 Owns every rule a write must keep: a session starts in the future, in a known zone, for a sane
 length and capacity, with a rule Hearth supports; a change never silently drops an occurrence
@@ -13,20 +14,24 @@ caller's (``api.permissions``), except that only a facilitator can be a session'
 
 from rooms.scheduling.services.occurrences import (
     RsvpCancelled,
+    RsvpClaimed,
     RsvpCreated,
     occurrence_cancel,
     occurrence_move,
     rsvp_cancel,
+    rsvp_claim,
     rsvp_create,
 )
 from rooms.scheduling.services.sessions import session_cancel, session_create, session_update
 
 __all__ = [
     "RsvpCancelled",
+    "RsvpClaimed",
     "RsvpCreated",
     "occurrence_cancel",
     "occurrence_move",
     "rsvp_cancel",
+    "rsvp_claim",
     "rsvp_create",
     "session_cancel",
     "session_create",

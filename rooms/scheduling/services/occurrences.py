@@ -1,7 +1,9 @@
-"""Writes of single occurrences and RSVPs: cancel or move one occurrence; RSVP and cancel.
+"""Writes of single occurrences and RSVPs: cancel or move one occurrence; RSVP, cancel, claim.
 
 Seats are counted under a lock on the occurrence row (materialized on first use), so parallel
-RSVPs never overbook; a freed seat goes to the first person on the waitlist.
+RSVPs never overbook; a freed seat goes to the first person on the waitlist. Every write to an
+occurrence's RSVPs takes that lock, so an identity's one live RSVP per occurrence is checked
+before the database constraint could refuse it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,16 @@ class RsvpCreated:
 class RsvpCancelled:
     info: selectors.RsvpInfo
     promoted: int
+
+
+@dataclass(frozen=True, slots=True)
+class RsvpClaimed:
+    """An RSVP now held by the claiming identity: with a new token if it moved (``moved``), or
+    unchanged, with the token it was claimed with, if that identity held it already."""
+
+    token: str
+    info: selectors.RsvpInfo
+    moved: bool
 
 
 def occurrence_cancel(
@@ -170,6 +182,60 @@ def rsvp_cancel(*, token: str, now: datetime | None = None) -> RsvpCancelled:
             promoted = promote(row, row.session, now)
     rsvp.occurrence = row
     return RsvpCancelled(info=selectors.rsvp_info(rsvp), promoted=promoted)
+
+
+def rsvp_claim(*, token: str, identity_key: str, now: datetime | None = None) -> RsvpClaimed:
+    """Make the holder of an RSVP the identity that has its token: the seat the RSVP saves in the
+    room is then this identity's, and no longer the one's it was made by.
+
+    Its status and waitlist place stay as they are (``created_at`` is untouched). A move gives a
+    new token, so the copy in the other browser, or anyone else who saw it, stops working;
+    claiming one's own RSVP again changes nothing. An identity that holds another live RSVP to
+    the same occurrence must give one of them up first: two would be two seats for one person.
+    """
+    now = now or timezone.now()
+    digest = selectors.token_hash(token)
+    with transaction.atomic():
+        rsvp = _locked_rsvp(digest)
+        if rsvp.identity_key == identity_key:
+            return RsvpClaimed(token=token, info=selectors.rsvp_info(rsvp), moved=False)
+        if rsvp.status in selectors.LIVE and _holds_live_rsvp(rsvp.occurrence, identity_key):
+            raise SchedulingError(
+                ErrorCode.ALREADY_RSVPED,
+                "This browser already has its own RSVP to this meeting. Cancel one of the two "
+                "first, then try again.",
+            )
+        new_token = secrets.token_urlsafe(32)
+        rsvp.identity_key = identity_key
+        rsvp.token_hash = selectors.token_hash(new_token)
+        rsvp.updated_at = now
+        rsvp.save(update_fields=["identity_key", "token_hash", "updated_at"])
+    return RsvpClaimed(token=new_token, info=selectors.rsvp_info(rsvp), moved=True)
+
+
+def _locked_rsvp(digest: str) -> RSVP:
+    """The RSVP with this token hash, its occurrence row locked (as every RSVP write locks it)."""
+    occurrence_id = (
+        RSVP.objects.filter(token_hash=digest).values_list("occurrence_id", flat=True).first()
+    )
+    if occurrence_id is not None:
+        row = (
+            Occurrence.objects.select_for_update()
+            .select_related("session__facilitator", "session__room")
+            .get(pk=occurrence_id)
+        )
+        # Read again under the lock: a new token may have replaced this one meanwhile.
+        rsvp = RSVP.objects.filter(token_hash=digest, occurrence=row).first()
+        if rsvp is not None:
+            rsvp.occurrence = row
+            return rsvp
+    raise NotFound("No RSVP has this token.")
+
+
+def _holds_live_rsvp(row: Occurrence, identity_key: str) -> bool:
+    return RSVP.objects.filter(
+        occurrence=row, identity_key=identity_key, status__in=selectors.LIVE
+    ).exists()
 
 
 def _locked_occurrence(

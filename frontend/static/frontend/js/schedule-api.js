@@ -4,6 +4,8 @@
 // An RSVP's token is shown once; it is kept in localStorage (storage.js) so that this browser
 // can cancel or look up its place. Quick exit clears it; RSVPing again recovers a new token for
 // the same place (the API answers 200 with a new token), which is how "cancel" still works then.
+// The page calls the token a "sign-up code": it is what moves a sign-up to another browser
+// (claim), after which the code there stops working and this browser keeps the new one.
 
 import { api, ApiError, el } from "./dom.js";
 import { forgetRsvpToken, getRsvpToken, setRsvpToken } from "./storage.js";
@@ -55,6 +57,51 @@ export async function lookupRsvp(occurrence) {
     }
     throw error;
   }
+}
+
+/** The sign-up code of this browser's own place, recovered (a new one) if this browser lost it. */
+export async function signUpCode(occurrence) {
+  return getRsvpToken(occurrence.session, occurrence.key) || (await rsvp(occurrence)).token;
+}
+
+/** A sign-up code kept here for an occurrence this browser's identity does not hold, or null. */
+export function keptCode(occurrence) {
+  return getRsvpToken(occurrence.session, occurrence.key);
+}
+
+// What the page says when a claim is refused; other errors keep the API's own sentence.
+const CLAIM_REFUSALS = {
+  not_found:
+    "That code was not found. Check it, or get a fresh one from the device you signed up on.",
+  already_rsvped:
+    "This browser already has its own sign-up for that session. Cancel one of the two first " +
+    "(here, or on the other device), then try again.",
+};
+
+function claimRefusal(error) {
+  if (!(error instanceof ApiError)) return error;
+  // A malformed code (400) is, to a person, a code that was not found.
+  const reason = error.status === 404 || error.status === 400 ? "not_found" : error.data?.code;
+  const text = CLAIM_REFUSALS[reason];
+  return text ? new ApiError(text, error.status, error.data) : error;
+}
+
+/**
+ * Move a sign-up to this browser by its code (the API's claim); keeps the code it answers with.
+ * Returns the API's answer ({status, waitlist_position, occurrence, moved, ...}).
+ */
+export async function claimRsvp(token) {
+  let answer;
+  try {
+    answer = await api("/api/v1/rsvps/claim/", { method: "POST", body: { token } });
+  } catch (error) {
+    throw claimRefusal(error);
+  }
+  // A cancelled sign-up holds no place: keep whatever code this browser has for its own.
+  if (answer.status !== "cancelled") {
+    setRsvpToken(answer.occurrence.session, answer.occurrence.key, answer.token);
+  }
+  return answer;
 }
 
 export function calendarUrl(occurrence) {
