@@ -129,10 +129,13 @@ def _apply(
 
 
 def _tell(identity_key: str, frame: str, *, close_code: int = 0, room: str | None = None) -> None:
+    # robust: the action is committed whatever happens to the live event (a lost one is logged);
+    # a mute or ban still holds at the person's next send and join, which read the database.
     transaction.on_commit(
         lambda: publish_to_identity(
             identity_key=identity_key, frame=frame, close_code=close_code, room=room
-        )
+        ),
+        robust=True,
     )
 
 

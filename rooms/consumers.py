@@ -21,7 +21,6 @@ from django.db import DatabaseError
 
 from moderation.blocks import set_block
 from moderation.crisis import resources_frame_for, visitor_region
-from moderation.flags import report_message
 from rooms.circle.commands import run_circle_frame
 from rooms.circle.frames import FacilitateFrame, PassFrame, ReactFrame
 from rooms.circle.permissions import can_facilitate
@@ -63,13 +62,14 @@ from rooms.protocol import (
     pong_frame,
     report_ack_frame,
 )
-from rooms.services import Posted, post_message
+from rooms.services import Posted, file_report, post_message
 from server.daphne_socket import DIRECT_SOCKET_SCOPE_KEY
 
 logger = logging.getLogger(__name__)
 
 OUTBOX_LIMIT = 1024
 CANNOT_OPEN_ROOM = "Hearth cannot open this room right now. Please try again in a moment."
+ENDS_CONNECTION = frozenset({ErrorCode.BANNED, ErrorCode.KICKED})
 NOT_DONE = "Something went wrong on Hearth's side and that was not done. Please try again."
 
 
@@ -186,12 +186,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 )
                 self._answer_send(member, outbox, posted)
             elif isinstance(frame, ReportFrame):
-                await in_db(report_message)(
-                    room_id=member.room_id,
-                    seq=frame.seq,
-                    reporter_key=member.identity_key,
-                    reason=frame.reason,
-                )
+                await file_report(member=member, seq=frame.seq, reason=frame.reason)
                 outbox.push(report_ack_frame(seq=frame.seq))
             elif isinstance(frame, BlockFrame):
                 await in_db(set_block)(
@@ -206,6 +201,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
             elif isinstance(frame, ReactFrame | PassFrame | FacilitateFrame):
                 await run_circle_frame(member=member, frame=frame)
         except RoomError as error:
+            if error.code in ENDS_CONNECTION:  # a ban found at sending: no more reading either
+                self._refuse(error.code, error.detail, **_answering(frame), **error.extra)
+                return
             outbox.push(error_frame(error.code, error.detail, **_answering(frame), **error.extra))
         except DatabaseError:
             logger.exception("a frame could not be stored")

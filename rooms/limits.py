@@ -24,10 +24,15 @@ from django.utils.crypto import salted_hmac
 def address_key(scope: dict[str, Any]) -> str | None:
     """A keyed hash of the client's address that changes every day; None if unknown."""
     client = scope.get("client")
-    if not client:
+    return address_hash(str(client[0])) if client else None
+
+
+def address_hash(address: str | None) -> str | None:
+    """The day's keyed hash of a network address (limits count by it; nothing stores it)."""
+    if not address:
         return None
     day = time.strftime("%Y-%m-%d", time.gmtime())
-    return salted_hmac(f"hearth.address.{day}", str(client[0]), algorithm="sha256").hexdigest()[:24]
+    return salted_hmac(f"hearth.address.{day}", address, algorithm="sha256").hexdigest()[:24]
 
 
 @dataclass

@@ -45,21 +45,29 @@ class EarlierSend:
 class SenderRecord:
     earlier: EarlierSend | None
     muted_until: datetime | None
+    banned_until: datetime | None
 
 
 def look_up_sender(member: Member, client_id: str) -> SenderRecord:
-    """An earlier send with this client_id and the sender's current mute, in one query."""
+    """An earlier send with this client_id and the sender's current mute and ban, in one query.
+
+    The ban is checked here as well as at joining: a ban normally closes the person's open
+    connections at once, but that event can be lost (Redis away for a moment), and a ban must
+    hold whatever happens to it.
+    """
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
             _LOOK_UP_SENDER,
             [member.identity_key, Sanction.Kind.MUTE.value, now,
+             member.identity_key, Sanction.Kind.BAN.value, now,
              member.room_id, member.identity_key, client_id],
         )  # fmt: skip
-        sent_before, seq, hold_reason, muted_until = cursor.fetchone()
+        sent_before, seq, hold_reason, muted_until, banned_until = cursor.fetchone()
     return SenderRecord(
         earlier=EarlierSend(seq=seq, hold_reason=hold_reason or "") if sent_before else None,
         muted_until=_aware(muted_until),
+        banned_until=_aware(banned_until),
     )
 
 
@@ -95,6 +103,7 @@ _SANCTION = Sanction._meta.db_table
 # every database call of the process waits for. Portable: PostgreSQL and SQLite.
 _LOOK_UP_SENDER = f"""
 SELECT earlier.id IS NOT NULL, earlier.seq, earlier.hold_reason,
+    (SELECT max(until) FROM {_SANCTION} WHERE identity_key = %s AND kind = %s AND until > %s),
     (SELECT max(until) FROM {_SANCTION} WHERE identity_key = %s AND kind = %s AND until > %s)
 FROM (SELECT 1 AS one) AS one
 LEFT JOIN {_MESSAGE} AS earlier

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 
 from moderation.decision import Action, Decision
+from moderation.flags import report_message
 from moderation.review import review
 from moderation.sanctions import describe_wait
 from moderation.watchlist import current_rules
@@ -49,7 +50,7 @@ async def post_message(*, member: Member, body: str, client_id: str) -> Posted:
     if sender.earlier is not None:
         return _answer_as_before(client_id, sender.earlier)
     text = _validate_body(body)
-    _check_not_muted(sender)
+    _check_not_sanctioned(sender)
     await _check_turn_and_pace(member)
     await _take_rate_token(member)
     decision = review(text, watched=await current_rules())
@@ -92,7 +93,14 @@ def _answer_as_before(client_id: str, earlier: EarlierSend) -> Posted:
     )
 
 
-def _check_not_muted(sender: SenderRecord) -> None:
+def _check_not_sanctioned(sender: SenderRecord) -> None:
+    if sender.banned_until is not None:
+        raise RoomError(
+            ErrorCode.BANNED,
+            "A moderator paused your access to Hearth's rooms. "
+            f"You can come back in {describe_wait(sender.banned_until)}.",
+            until=sender.banned_until.isoformat(),
+        )
     until = sender.muted_until
     if until is not None:
         raise RoomError(
@@ -130,6 +138,24 @@ async def _check_turn_and_pace(member: Member) -> None:
         refill_seconds=circle.slow_mode,
         why=f"Slow mode is on: one message every {circle.slow_mode} seconds, so everyone can "
         "keep up.",
+    )
+
+
+async def file_report(*, member: Member, seq: int, reason: str) -> None:
+    """Store a participant's report of message ``seq`` (moderation.flags opens or joins its flag).
+
+    Reports have an allowance of their own, per identity across rooms: generous for someone
+    reporting what they saw, but one script cannot bury the moderators' queue. A report over
+    it is refused with ``rate_limited`` and a wait, never dropped in silence.
+    """
+    await _take_token_or_refuse(
+        f"report:{member.identity_key}",
+        burst=settings.HEARTH_REPORT_BURST,
+        refill_seconds=settings.HEARTH_REPORT_REFILL_SECONDS,
+        why="You have sent many reports in a short time; moderators are looking at them.",
+    )
+    await in_db(report_message)(
+        room_id=member.room_id, seq=seq, reporter_key=member.identity_key, reason=reason
     )
 
 

@@ -40,6 +40,16 @@ if not SECRET_KEY:
         )
     # Development only: a fixed key, so pseudonyms and sessions survive restarts on a laptop.
     SECRET_KEY = "hearth-insecure-development-key-never-use-in-production"
+if PRODUCTION and (
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or "CHANGE-ME" in SECRET_KEY.upper()
+):
+    # The key makes every pseudonym and identity key: a guessable one would let anyone link a
+    # person's pseudonyms across rooms, or forge sessions.
+    raise ConfigurationError(
+        "SECRET_KEY must be 50 or more random characters when DJANGO_ENV=production (not the "
+        "CHANGE-ME of deploy/env.example): "
+        'python -c "import secrets; print(secrets.token_urlsafe(64))"'
+    )
 
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if not PRODUCTION else []
@@ -244,6 +254,8 @@ HEARTH_MAX_BODY_CHARS = env_int("HEARTH_MAX_BODY_CHARS", 2000, minimum=1)
 HEARTH_MAX_FRAME_BYTES = env_int("HEARTH_MAX_FRAME_BYTES", 16 * 1024, minimum=1024)
 HEARTH_RATE_BURST = env_int("HEARTH_RATE_BURST", 5, minimum=1)
 HEARTH_RATE_REFILL_SECONDS = env_float("HEARTH_RATE_REFILL_SECONDS", 2.0, minimum=0.001)
+HEARTH_REPORT_BURST = env_int("HEARTH_REPORT_BURST", 10, minimum=1)
+HEARTH_REPORT_REFILL_SECONDS = env_float("HEARTH_REPORT_REFILL_SECONDS", 30.0, minimum=0.001)
 HEARTH_DEFAULT_ROOM_CAPACITY = env_int("HEARTH_DEFAULT_ROOM_CAPACITY", 500, minimum=1)
 HEARTH_REPLAY_LIMIT = env_int("HEARTH_REPLAY_LIMIT", 1000, minimum=1)
 HEARTH_GAP_FILL_SECONDS = env_float("HEARTH_GAP_FILL_SECONDS", 0.25, minimum=0.01)
@@ -253,6 +265,7 @@ HEARTH_PRESENCE_INTERVAL_SECONDS = env_float("HEARTH_PRESENCE_INTERVAL_SECONDS",
 HEARTH_SESSION_OPENS_MINUTES_BEFORE = env_int("HEARTH_SESSION_OPENS_MINUTES_BEFORE", 10, minimum=0)
 HEARTH_SESSION_MAX_CAPACITY = env_int("HEARTH_SESSION_MAX_CAPACITY", 50, minimum=1)
 HEARTH_RSVP_RATE = env_str("HEARTH_RSVP_RATE", "10/hour")
+HEARTH_RSVP_NETWORK_RATE = env_str("HEARTH_RSVP_NETWORK_RATE", "20/hour")
 HEARTH_WATCHED_WORDS_TTL = env_float("HEARTH_WATCHED_WORDS_TTL", 5.0, minimum=0.0)
 HEARTH_CIRCLE_GRACE_SECONDS = env_float("HEARTH_CIRCLE_GRACE_SECONDS", 30.0, minimum=0.0)
 HEARTH_MAX_CONNECTIONS_PER_IDENTITY = env_int("HEARTH_MAX_CONNECTIONS_PER_IDENTITY", 8, minimum=1)

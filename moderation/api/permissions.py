@@ -37,6 +37,19 @@ def rooms_moderated_by(user: Any) -> QuerySet[Room] | None:
     return Room.objects.filter(group_session__facilitator=user)
 
 
+# Actions whose effect reaches beyond the room: a mute or a ban holds in every room. A facilitator
+# works the flags of their own session's room, so these are left to moderators.
+MODERATORS_ONLY_ACTIONS = frozenset({"mute", "ban"})
+FACILITATOR_LIMIT = (
+    "Facilitators can dismiss, release, remove, warn or kick in their own sessions. Muting or "
+    "banning someone from every room is for moderators: ask one to look at this flag."
+)
+
+
+def may_take_action(user: Any, action: str) -> bool:
+    return action not in MODERATORS_ONLY_ACTIONS or is_moderator(user)
+
+
 class CanModerateSomewhere(BasePermission):
     """Moderators and staff, and facilitators for the rooms of their own sessions only (the
     views narrow what a facilitator sees to those rooms)."""

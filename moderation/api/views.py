@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -18,7 +18,12 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from moderation import selectors
 from moderation.actions import ActionRefused, FlagAction, resolve_flag
-from moderation.api.permissions import CanModerateSomewhere, rooms_moderated_by
+from moderation.api.permissions import (
+    FACILITATOR_LIMIT,
+    CanModerateSomewhere,
+    may_take_action,
+    rooms_moderated_by,
+)
 from moderation.api.serializers import (
     AuditEntrySerializer,
     FlagDetailSerializer,
@@ -72,6 +77,8 @@ class FlagViewSet(ReadOnlyModelViewSet):
         flag = self.get_object()
         payload = ResolveSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        if not may_take_action(request.user, payload.validated_data["action"]):
+            raise PermissionDenied(FACILITATOR_LIMIT)
         try:
             resolved = resolve_flag(
                 flag_id=flag.pk,

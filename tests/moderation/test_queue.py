@@ -294,3 +294,62 @@ def test_writes_by_a_signed_in_moderator_need_the_csrf_token(moderator, room):
     client.cookies["csrftoken"] = token
     accepted = client.post(url, {"action": "dismiss"}, HTTP_X_CSRFTOKEN=token)
     assert accepted.status_code == 200
+
+
+@pytest.mark.usefixtures("backplane")
+async def test_a_ban_holds_when_its_live_event_is_lost(connect, room, mod_client, monkeypatch):
+    """The event that closes a banned person's connections can be lost (Redis away for a
+    moment): the ban is kept, the moderator is answered, and the next send is refused and
+    ends the connection, so the banned person cannot go on writing or reading."""
+    writer, reader, _, flag = await _reported(connect, room)
+
+    def lost(**kwargs):
+        raise ConnectionError("the backplane is away for a moment")
+
+    monkeypatch.setattr("moderation.actions.publish_to_identity", lost)
+    resolved = await _resolve(mod_client, flag, action="ban", minutes=60)
+    assert resolved["resolution"] == "ban"
+    monkeypatch.undo()
+    refused = await writer.say("still here, everyone")
+    assert refused["code"] == "banned" and "minutes" in refused["detail"] and refused["until"]
+    assert await writer.closed() == CloseCode.REMOVED_BY_MODERATOR
+    assert await reader.silent()
+
+
+def test_facilitators_cannot_mute_or_ban_across_every_room(room):
+    from tests.scheduling.factories import client_for, make_session, make_user
+
+    facilitator = make_user(facilitator=True)
+    own_room = make_session(facilitator=facilitator).room
+    message = Message.objects.create(
+        room=own_room, seq=1, author_key="k", alias="A B", client_id="c1", body="hm"
+    )
+    flag = Flag.objects.create(room=own_room, message=message, kind=Flag.Kind.REPORT)
+    client = client_for(facilitator)
+    url = f"/api/moderation/flags/{flag.pk}/resolve/"
+    for action in ("mute", "ban"):
+        refused = client.post(url, {"action": action, "minutes": 60})
+        assert refused.status_code == 403
+        assert "moderators" in refused.json()["detail"]
+    assert not Sanction.objects.exists()
+    assert client.post(url, {"action": "kick"}).status_code == 200
+
+
+async def test_reports_beyond_an_identitys_allowance_are_refused_with_a_wait(
+    connect, room, settings
+):
+    """One script must not bury the queue: reports are limited per identity, and a refused
+    report is answered (rate_limited, with the wait), never dropped in silence."""
+    settings.HEARTH_REPORT_BURST = 3
+    settings.HEARTH_REPORT_REFILL_SECONDS = 3600
+    writer, _ = await connect(room.slug)
+    reporter, _ = await connect(room.slug)
+    seqs = [(await writer.say(f"message {n}"))["seq"] for n in range(4)]
+    for seq in seqs[:3]:
+        await reporter.send(type="report", seq=seq, reason="")
+        assert (await reporter.receive_type("report_ack"))["seq"] == seq
+    await reporter.send(type="report", seq=seqs[3], reason="")
+    refused = await reporter.receive_type("error")
+    assert refused["code"] == "rate_limited" and refused["seq"] == seqs[3]
+    assert refused["retry_after"] > 0 and "reports" in refused["detail"]
+    assert await sync_to_async(Flag.objects.count)() == 3

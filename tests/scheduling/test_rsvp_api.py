@@ -127,6 +127,33 @@ def test_rsvps_are_throttled_per_identity(settings):
     assert post(client_for(), f"{rsvp_url(session, 2)}rsvp/").status_code == 201
 
 
+def test_rsvps_without_cookies_are_throttled_per_network(settings):
+    """A script that drops its cookie gets a fresh identity each time; its network does not."""
+    settings.HEARTH_RSVP_RATE = "100/hour"
+    settings.HEARTH_RSVP_NETWORK_RATE = "3/hour"
+    url = rsvp_url(make_session(count=1, capacity=10))
+    for _ in range(3):  # a fresh client each time: no cookie, a new identity
+        assert post(client_for(REMOTE_ADDR="203.0.113.7"), f"{url}rsvp/").status_code == 201
+    refused = post(client_for(REMOTE_ADDR="203.0.113.7"), f"{url}rsvp/")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    # A claim is an RSVP write too: the same allowance.
+    claim = post(client_for(REMOTE_ADDR="203.0.113.7"), "/api/v1/rsvps/claim/", {"token": "x" * 43})
+    assert claim.status_code == 429
+    # Someone on another network is not held back.
+    assert post(client_for(REMOTE_ADDR="198.51.100.20"), f"{url}rsvp/").status_code == 201
+
+
+def test_the_network_limit_keeps_no_address(settings):
+    settings.HEARTH_RSVP_NETWORK_RATE = "3/hour"
+    url = rsvp_url(make_session(count=1))
+    post(client_for(REMOTE_ADDR="203.0.113.7"), f"{url}rsvp/")
+    from django.core.cache import cache
+
+    keys = list(cache._cache.keys())  # locmem (tests/scheduling/conftest.py)
+    assert keys and not any("203.0.113.7" in key for key in keys)
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [

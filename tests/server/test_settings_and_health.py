@@ -39,6 +39,9 @@ def test_production_settings_pass_check_deploy_without_warnings():
     ("env", "complaint"),
     [
         ({**PRODUCTION, "SECRET_KEY": ""}, "SECRET_KEY is required"),
+        ({**PRODUCTION, "SECRET_KEY": "CHANGE-ME"}, "SECRET_KEY must be 50 or more"),
+        ({**PRODUCTION, "SECRET_KEY": "CHANGE-ME" + "x" * 60}, "SECRET_KEY must be 50 or more"),
+        ({**PRODUCTION, "SECRET_KEY": "short-but-random-Zq8"}, "SECRET_KEY must be 50 or more"),
         ({**PRODUCTION, "DEBUG": "1"}, "DEBUG=1 is refused"),
         ({**PRODUCTION, "ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS is required"),
         ({"SECRET_KEY": "x", "HEARTH_RATE_BURST": "lots"}, "HEARTH_RATE_BURST must be a whole"),

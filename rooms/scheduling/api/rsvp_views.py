@@ -32,7 +32,7 @@ from rooms.scheduling.api.base import (
     SchedulingView,
 )
 from rooms.scheduling.api.views import KEY
-from rooms.scheduling.throttles import RsvpIdentityThrottle
+from rooms.scheduling.throttles import RSVP_THROTTLES
 
 
 def _rsvp_data(request: Request, info: selectors.RsvpInfo) -> dict[str, Any]:
@@ -75,7 +75,7 @@ class RsvpCreateView(SchedulingView):
     """
 
     permission_classes = [AllowAny]
-    throttle_classes = [RsvpIdentityThrottle]
+    throttle_classes = RSVP_THROTTLES
 
     @extend_schema(
         operation_id="occurrences_rsvp",
@@ -159,7 +159,7 @@ class RsvpClaimView(SchedulingView):
     """
 
     permission_classes = [AllowAny]
-    throttle_classes = [RsvpIdentityThrottle]
+    throttle_classes = RSVP_THROTTLES
 
     @extend_schema(
         operation_id="rsvps_claim",
