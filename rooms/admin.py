@@ -1,10 +1,23 @@
-from django.contrib import admin
+"""Rooms and messages in the Django admin.
 
+Messages are read-only here: their text, status and hold reason change only through the
+moderators' actions (the queue's API, or the Flag admin's actions), which write the audit log.
+No identity key is shown or usable (``rooms.admin_privacy``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from rooms.admin_privacy import PrivateModelAdmin
 from rooms.models import Message, Room
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(PrivateModelAdmin):
     list_display = ["title", "slug", "kind", "is_open", "capacity", "last_seq"]
     list_filter = ["kind", "is_open"]
     prepopulated_fields = {"slug": ["title"]}
@@ -12,8 +25,18 @@ class RoomAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(PrivateModelAdmin):
     list_display = ["room", "seq", "alias", "status", "sent_at"]
     list_filter = ["status", "room"]
-    readonly_fields = ["room", "seq", "author_key", "alias", "client_id", "sent_at"]
+    # The pseudonym is the author as the room knows them; it does not link rooms.
+    fields = readonly_fields = ("room", "seq", "alias", "status", "hold_reason", "sent_at", "body")
     search_fields = ["alias"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,25 +1,29 @@
-"""Admin views of sessions, occurrences and RSVPs (read mostly: writes go through the API)."""
+"""Admin views of sessions, occurrences and RSVPs (read mostly: writes go through the API).
+
+An RSVP's identity key and token hash are never shown or usable (``rooms.admin_privacy``).
+"""
 
 from django.contrib import admin
 
+from rooms.admin_privacy import PrivateModelAdmin
 from rooms.scheduling.models import RSVP, GroupSession, Occurrence
 
 
 @admin.register(GroupSession)
-class GroupSessionAdmin(admin.ModelAdmin):
+class GroupSessionAdmin(PrivateModelAdmin):
     list_display = ["title", "topic", "facilitator", "start", "time_zone", "status", "capacity"]
     list_filter = ["status", "topic"]
     readonly_fields = ["uid", "room", "start", "rrule", "series_end", "sequence", "created_at"]
 
 
 @admin.register(Occurrence)
-class OccurrenceAdmin(admin.ModelAdmin):
+class OccurrenceAdmin(PrivateModelAdmin):
     list_display = ["session", "original_start", "status", "moved_start"]
     list_filter = ["status"]
 
 
 @admin.register(RSVP)
-class RSVPAdmin(admin.ModelAdmin):
+class RSVPAdmin(PrivateModelAdmin):
     list_display = ["occurrence", "status", "created_at"]
     list_filter = ["status"]
-    readonly_fields = ["occurrence", "identity_key", "token_hash", "created_at"]
+    readonly_fields = ["occurrence", "created_at"]
