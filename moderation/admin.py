@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from moderation.actions import ActionRefused, FlagAction, resolve_flag
 from moderation.models import AuditEntry, Flag, Report, Sanction, WatchedWord
 from moderation.watchlist import forget_rules
-from rooms.admin_privacy import PrivateModelAdmin
+from rooms.admin_privacy import PrivateModelAdmin, ReadOnlyAdmin
 
 
 def _resolve_each(
@@ -74,19 +74,6 @@ def kick(modeladmin: Any, request: HttpRequest, flags: Any) -> None:
 @admin.action(description="Ban the author from all rooms for a day")
 def ban_day(modeladmin: Any, request: HttpRequest, flags: Any) -> None:
     _resolve_each(request, flags, FlagAction.BAN, minutes=24 * 60)
-
-
-class ReadOnlyAdmin(PrivateModelAdmin):
-    """Shown to staff with the view permission; nobody adds, edits or deletes here."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Flag)

@@ -7,12 +7,9 @@ No identity key is shown or usable (``rooms.admin_privacy``).
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
-from rooms.admin_privacy import PrivateModelAdmin
+from rooms.admin_privacy import PrivateModelAdmin, ReadOnlyAdmin
 from rooms.models import Message, Room
 
 
@@ -25,18 +22,9 @@ class RoomAdmin(PrivateModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(PrivateModelAdmin):
+class MessageAdmin(ReadOnlyAdmin):
     list_display = ["room", "seq", "alias", "status", "sent_at"]
     list_filter = ["status", "room"]
     # The pseudonym is the author as the room knows them; it does not link rooms.
     fields = readonly_fields = ("room", "seq", "alias", "status", "hold_reason", "sent_at", "body")
     search_fields = ["alias"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

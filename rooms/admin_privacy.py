@@ -151,3 +151,17 @@ class PrivateModelAdmin(admin.ModelAdmin):
             for name in super().get_ordering(request)
             if not (isinstance(name, str) and lookup_touches_secret(self.model, name.lstrip("-")))
         ]
+
+
+class ReadOnlyAdmin(PrivateModelAdmin):
+    """Shown to staff with the view permission; nobody adds, edits or deletes here (changes go
+    through the services that write the audit log)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

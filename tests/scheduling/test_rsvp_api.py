@@ -165,10 +165,10 @@ def test_the_network_limit_keeps_no_address(settings):
         ({"token": "\ud800"}, 400),
     ],
 )
-def test_cancel_and_lookup_need_a_real_token(body, code):
+def test_cancel_lookup_and_claim_need_a_real_token(body, code):
     make_session()
-    assert post(client_for(), "/api/v1/rsvps/cancel/", body).status_code == code
-    assert post(client_for(), "/api/v1/rsvps/lookup/", body).status_code == code
+    for endpoint in ("cancel", "lookup", "claim"):
+        assert post(client_for(), f"/api/v1/rsvps/{endpoint}/", body).status_code == code
 
 
 def test_a_participant_cannot_cancel_someone_elses_rsvp_without_their_token():
