@@ -189,13 +189,16 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 await file_report(member=member, seq=frame.seq, reason=frame.reason)
                 outbox.push(report_ack_frame(seq=frame.seq))
             elif isinstance(frame, BlockFrame):
-                await in_db(set_block)(
+                target = await in_db(set_block)(
                     blocker_key=member.identity_key,
                     room_id=member.room_id,
+                    seq=frame.seq,
                     alias=frame.alias,
                     blocked=frame.block,
                 )
-                outbox.push(block_ack_frame(alias=frame.alias, blocked=frame.block))
+                outbox.push(
+                    block_ack_frame(alias=target.alias, blocked=frame.block, seq=target.seq)
+                )
             elif isinstance(frame, PingFrame):
                 outbox.push(pong_frame())
             elif isinstance(frame, ReactFrame | PassFrame | FacilitateFrame):
@@ -315,7 +318,7 @@ def _answering(frame: object) -> dict[str, Any]:
     if isinstance(frame, ReportFrame):
         return {"seq": frame.seq}
     if isinstance(frame, BlockFrame):
-        return {"alias": frame.alias}
+        return {"seq": frame.seq} if frame.seq is not None else {"alias": frame.alias}
     if isinstance(frame, ReactFrame):
         return {"seq": frame.seq}
     if isinstance(frame, FacilitateFrame):

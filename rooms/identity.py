@@ -6,7 +6,8 @@ Nothing derived from it is reversible without the server's SECRET_KEY:
 * ``key``: a keyed hash stored with the person's messages, used for idempotency, rate limits,
   blocks and moderation. It never appears in a frame.
 * ``alias_in(room)``: the pseudonym in one room, from a keyed hash of token and room, so the same
-  person has unrelated names in two rooms.
+  person has unrelated names in two rooms. ``aliases_in(room)`` gives the names to fall back on,
+  in order, when someone else already holds it there (``rooms.pseudonym_store`` decides).
 
 This module owns reading and creating identities from sessions. It must not touch the database
 itself: session storage does that through Django's session API.
@@ -14,7 +15,9 @@ itself: session storage does that through Django's session API.
 
 from __future__ import annotations
 
+import itertools
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +27,9 @@ from django.utils.crypto import salted_hmac
 from rooms.pseudonyms import pseudonym_from_number
 
 SESSION_KEY = "hearth_identity"
+# Derived names an identity may fall back on in a room before numbered ones ("Quiet Heron 2").
+# With 16,256 names, 32 clashes in a row take a room where almost every name is held.
+DERIVED_ALIASES = 32
 ROOMS_SEEN_KEY = "hearth_rooms_seen"
 
 
@@ -38,9 +44,27 @@ class Identity:
         object.__setattr__(self, "key", key)
 
     def alias_in(self, room_slug: str) -> str:
-        digest = salted_hmac(
-            "hearth.identity.alias", f"{self.token}\x00{room_slug}", algorithm="sha256"
-        ).digest()
+        """The name this identity would like in the room: ``aliases_in``'s first."""
+        return self._derived_alias(f"{self.token}\x00{room_slug}")
+
+    def aliases_in(self, room_slug: str) -> Iterator[str]:
+        """Every name this identity may go by in the room, in order of preference (endless).
+
+        The person gets the first that nobody else holds there. Each derived name is a keyed hash
+        of token, room and its place in the order, so the fallbacks are as unrelated across rooms
+        as the first name, and someone who wants a particular person's name cannot aim for a
+        near copy of it. Numbered names come only after ``DERIVED_ALIASES`` clashes.
+        """
+        first = self.alias_in(room_slug)
+        yield first
+        for place in range(1, DERIVED_ALIASES):
+            yield self._derived_alias(f"{self.token}\x00{room_slug}\x00{place}")
+        for number in itertools.count(2):
+            yield f"{first} {number}"
+
+    @staticmethod
+    def _derived_alias(message: str) -> str:
+        digest = salted_hmac("hearth.identity.alias", message, algorithm="sha256").digest()
         return pseudonym_from_number(int.from_bytes(digest[:8], "big"))
 
 

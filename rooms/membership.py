@@ -16,7 +16,7 @@ welcome, replay stored messages after ``since``, then go live.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -37,6 +37,7 @@ from rooms.hub import get_hub
 from rooms.identity import Identity
 from rooms.outbox import Outbox
 from rooms.protocol import ErrorCode, welcome_frame
+from rooms.pseudonym_store import claim_and_catch_up
 from rooms.scheduling.reservations import SeatCheck, SeatClaim, session_room_entry
 from rooms.scheduling.selectors import RoomWindow
 from rooms.scheduling.window import ALWAYS_OPEN
@@ -104,11 +105,14 @@ async def join_room(
         if check is not None:
             claim = SeatClaim(room_window, room.id, identity.key, participants)
 
+    # Facilitators of session rooms go by "Facilitator"; everyone else's name is claimed once
+    # attached (``_settle_in``), the first of theirs nobody else holds in the room.
+    named = is_session and can_facilitate
     member = Member(
         room_id=room.id,
         room_slug=slug,
         identity_key=identity.key,
-        alias=FACILITATOR_ALIAS if is_session and can_facilitate else identity.alias_in(slug),
+        alias=FACILITATOR_ALIAS if named else "",
         region=region,
         can_facilitate=can_facilitate,
         user_id=user_id,
@@ -118,8 +122,12 @@ async def join_room(
     close_at_scheduled_end(hub, slug, window.closes_at)
     try:
         settled = await in_db(_settle_in)(
-            member, returning=history_floor is not None, confirm=_confirmation(claim)
+            member,
+            names=None if named else identity.aliases_in(slug),
+            returning=history_floor is not None,
+            confirm=_confirmation(claim),
         )
+        member = replace(member, alias=settled.alias)
         hub.keep_circle(slug, settled.circle)
         if settled.seated_circle is not None:
             hub.keep_circle(slug, settled.seated_circle)
@@ -174,18 +182,33 @@ def read_arrival(slug: str, *, identity_key: str, can_facilitate: bool) -> Arriv
 
 @dataclass(frozen=True, slots=True)
 class _Settled:
+    alias: str  # the person's name in the room
     last_seq: int
     circle: CircleSnapshot  # the room's state as read
     seated_circle: CircleSnapshot | None  # the state once seated, for a participant
     blocked: set[str]
 
 
-def _settle_in(member: Member, *, returning: bool, confirm: Callable[[], None] | None) -> _Settled:
+def _settle_in(
+    member: Member,
+    *,
+    names: Iterator[str] | None,
+    returning: bool,
+    confirm: Callable[[], None] | None,
+) -> _Settled:
     """Everything read or written once the connection is attached (so that a change made
-    meanwhile reaches it as an event instead), in one trip to the database thread: the room's
-    state (a newcomer to a locked room is refused), the seat of a participant (seated before the
-    welcome, so arrival order is join order), the person's blocks and the room's last seq."""
-    catch_up = selectors.room_catch_up(member.room_id)
+    meanwhile reaches it as an event instead), in one trip to the database thread: the person's
+    name in the room (claimed from ``names``, with the room's last seq; None: ``member.alias``
+    is theirs already), the room's state (a newcomer to a locked room is refused), the seat of a
+    participant (seated before the welcome, so arrival order is join order) and their blocks."""
+    alias = member.alias
+    if names is None:
+        catch_up = selectors.room_catch_up(member.room_id)
+    else:
+        claimed = claim_and_catch_up(
+            member.room_id, identity_key=member.identity_key, candidates=names
+        )
+        alias, catch_up = claimed.alias, claimed.catch_up
     circle = seats.entry_snapshot(
         room_id=member.room_id,
         identity_key=member.identity_key,
@@ -199,10 +222,11 @@ def _settle_in(member: Member, *, returning: bool, confirm: Callable[[], None] |
             room_id=member.room_id,
             room_slug=member.room_slug,
             identity_key=member.identity_key,
-            alias=member.alias,
+            alias=alias,
             confirm=confirm,
         )
     return _Settled(
+        alias=alias,
         last_seq=catch_up.last_seq,
         circle=circle,
         seated_circle=seated_circle,

@@ -5,6 +5,8 @@ Invariants held here and in the database:
   duplicates, because a seq is taken in the same transaction that stores its message.
 * A message has a seq only once it is visible; a held message has none until it is released.
 * ``(room, author_key, client_id)`` is unique, which makes a resent ``send`` idempotent.
+* A pseudonym belongs to one identity in a room, and an identity has one pseudonym in a room
+  (``Pseudonym``, both unique): nobody shares a name with someone else in the same room.
 """
 
 from __future__ import annotations
@@ -76,6 +78,31 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room.slug}#{self.seq or 'held'} {self.alias}"
+
+
+class Pseudonym(models.Model):
+    """The name an identity goes by in one room, claimed on joining (``rooms.pseudonym_store``).
+
+    Kept while the person comes back or has messages in the room (``rooms.retention`` frees it
+    after that), so that every message under one name in a room is one person's. Facilitators
+    of session rooms, who go by "Facilitator", claim none.
+    """
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="pseudonyms")
+    identity_key = models.CharField(max_length=64)
+    alias = models.CharField(max_length=64)
+    last_seen_at = models.DateTimeField(default=timezone.now)  # the last join
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["room", "identity_key"], name="pseudonym_unique_identity"
+            ),
+            models.UniqueConstraint(fields=["room", "alias"], name="pseudonym_unique_alias"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.room_id} {self.alias}"
 
 
 # --- Facilitated sessions (rooms.circle) ---------------------------------------------------------

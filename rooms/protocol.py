@@ -73,6 +73,7 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "forbidden"
     NOT_YOUR_TURN = "not_your_turn"
     ROOM_LOCKED = "room_locked"
+    CANNOT_BLOCK_SELF = "cannot_block_self"
 
 
 # A sentence for a person, used when the caller has nothing more specific to say.
@@ -95,6 +96,7 @@ DEFAULT_DETAIL: dict[ErrorCode, str] = {
     ErrorCode.FORBIDDEN: "Only the facilitator can do that.",
     ErrorCode.NOT_YOUR_TURN: "It is someone else's turn to speak. You can react while you listen.",
     ErrorCode.ROOM_LOCKED: "This session is closed to new arrivals now. Thank you for coming.",
+    ErrorCode.CANNOT_BLOCK_SELF: "That is your own message. You can only block someone else.",
 }
 
 
@@ -161,7 +163,10 @@ class ReportFrame:
 
 @dataclass(frozen=True, slots=True)
 class BlockFrame:
-    alias: str
+    """Whom to block: the author of message ``seq`` in this room, or (older clients) ``alias``."""
+
+    seq: int | None
+    alias: str | None
     block: bool  # False for unblock
 
 
@@ -233,10 +238,15 @@ def _parse_report(data: dict[str, Any]) -> ReportFrame:
 
 
 def _parse_block(data: dict[str, Any], *, block: bool) -> BlockFrame:
+    if "seq" in data:
+        seq = data["seq"]
+        if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
+            raise ProtocolError(ErrorCode.BAD_FRAME, "Say whom to block by the seq of a message.")
+        return BlockFrame(seq=seq, alias=None, block=block)
     alias = data.get("alias")
     if not _is_token(alias, MAX_ALIAS_CHARS):
-        raise ProtocolError(ErrorCode.BAD_FRAME, "Say whom to block by their name in this room.")
-    return BlockFrame(alias=alias, block=block)
+        raise ProtocolError(ErrorCode.BAD_FRAME, "Say whom to block by the seq of a message.")
+    return BlockFrame(seq=None, alias=alias, block=block)
 
 
 def _is_token(value: object, limit: int) -> TypeGuard[str]:
@@ -329,9 +339,11 @@ def report_ack_frame(*, seq: int) -> str:
     return _encode({"type": ServerFrameType.REPORT_ACK, "seq": seq})
 
 
-def block_ack_frame(*, alias: str, blocked: bool) -> str:
+def block_ack_frame(*, alias: str, blocked: bool, seq: int | None = None) -> str:
+    """``seq``: the message the block named, if it named one (the frame then carries it)."""
     frame_type = ServerFrameType.BLOCK_ACK if blocked else ServerFrameType.UNBLOCK_ACK
-    return _encode({"type": frame_type, "alias": alias})
+    named = {"seq": seq} if seq is not None else {}
+    return _encode({"type": frame_type} | named | {"alias": alias})
 
 
 def message_removed_frame(*, seq: int) -> str:

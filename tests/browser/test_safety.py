@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from playwright.sync_api import expect
 
@@ -68,11 +70,16 @@ def test_message_with_a_phone_number_is_held_explained_and_can_be_resent(hearth,
 def test_a_blocked_persons_messages_stop_showing(hearth, visitor):
     slug = hearth.room()
     ann, ben, cat = visitor(), visitor(), visitor()
+    sent: list[dict] = []  # Ann's frames: the block must name the message its menu was on
+    ann.page.on(
+        "websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(json.loads(payload)))
+    )
     a, b, c = join_room(ann, slug), join_room(ben, slug), join_room(cat, slug)
     say(b, "you always overreact")
     message = expect_message(a, "you always overreact")
     alias = message.get_attribute("data-alias")
-    assert alias
+    seq = int(message.get_attribute("data-seq") or 0)
+    assert alias and seq
 
     person = message.get_by_role("button", name=f"{alias}: options for this person")
     person.click()
@@ -84,6 +91,7 @@ def test_a_blocked_persons_messages_stop_showing(hearth, visitor):
     expect(a.locator(f'#messages .message[data-alias="{alias}"]')).to_have_count(0)
     blocked = a.get_by_role("region", name="People you blocked")
     expect(blocked).to_contain_text(alias)
+    assert {"type": "block", "seq": seq} in sent
 
     say(b, "answer me")
     say(c, "I'm here with you")
@@ -95,6 +103,7 @@ def test_a_blocked_persons_messages_stop_showing(hearth, visitor):
     # Unblocking works from the list; new messages show again.
     blocked.get_by_role("button", name=f"Unblock {alias}").click()
     expect(blocked).to_be_hidden()
+    assert {"type": "unblock", "seq": seq} in sent
     say(b, "sorry")
     expect_message(a, "sorry")
 

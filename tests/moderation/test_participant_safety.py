@@ -54,6 +54,10 @@ async def test_report_of_a_message_that_does_not_exist_is_not_found(connect, roo
         {"type": "block"},
         {"type": "block", "alias": ""},
         {"type": "unblock", "alias": 7},
+        {"type": "block", "seq": "1"},
+        {"type": "block", "seq": 0},
+        {"type": "unblock", "seq": True},
+        {"type": "block", "seq": None, "alias": "Quiet Heron"},
     ],
 )
 async def test_malformed_report_and_block_frames_are_bad_frames(connect, room, frame):
@@ -116,10 +120,11 @@ async def test_unblock_lets_messages_through_again(connect, room):
     assert (await mine.receive_type("message"))["body"] == "visible again"
 
 
-async def test_blocking_a_name_nobody_wrote_under_is_not_found(connect, room):
+async def test_blocking_a_name_nobody_goes_by_is_not_found_and_ones_own_is_refused(connect, room):
     mine, welcome = await connect(room.slug)
     await mine.send(type="block", alias="Nobody Here")
-    assert (await mine.receive_type("error"))["code"] == "not_found"
+    error = await mine.receive_type("error")
+    assert (error["code"], error["alias"]) == ("not_found", "Nobody Here")
     await mine.say("me myself")
     await mine.send(type="block", alias=welcome["alias"])
-    assert (await mine.receive_type("error"))["code"] == "not_found"
+    assert (await mine.receive_type("error"))["code"] == "cannot_block_self"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 
@@ -58,3 +60,11 @@ def test_handshake_without_session_identity_gets_a_one_off_identity():
     session = SessionStore()
     session[SESSION_KEY] = "known"
     assert identity_in_scope({"session": session}) == Identity(token="known")
+
+
+def test_the_names_to_fall_back_on_start_with_the_first_and_are_stable():
+    identity = new_identity()
+    names = list(itertools.islice(identity.aliases_in("room"), 5))
+    assert names[0] == identity.alias_in("room")
+    assert names == list(itertools.islice(identity.aliases_in("room"), 5))
+    assert len(set(names)) >= 4  # derived names: a repeat is possible but rare

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from io import StringIO
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
@@ -13,7 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from moderation.models import AuditEntry, Block, Flag, Sanction
-from rooms.models import Message, Room
+from rooms.models import Message, Pseudonym, Room
 from rooms.retention import purge_expired
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +117,39 @@ def test_purge_command_reports_what_it_did():
     out = StringIO()
     call_command("purge_expired", stdout=out)
     assert out.getvalue().startswith("purged 0 messages")
+
+
+def _names(room: Room, *held: tuple[str, timedelta], now) -> None:
+    for key, age in held:
+        Pseudonym.objects.create(
+            room=room, identity_key=key, alias=f"Name {key}", last_seen_at=now - age
+        )
+
+
+def test_a_name_is_freed_once_its_person_has_no_messages_left_and_has_not_come_back(now, settings):
+    settings.HEARTH_RETENTION_HOURS = 72
+    room = Room.objects.create(slug="r", title="R")
+    _names(
+        room,
+        ("author", timedelta(days=10)),  # gone long ago, but a message of theirs is left
+        ("lurker", timedelta(days=10)),  # gone long ago, wrote nothing left: freed
+        ("recent", timedelta(hours=2)),  # came back lately: kept
+        now=now,
+    )
+    _message(room, seq=1, age=timedelta(hours=1), now=now)  # by "author"
+    assert purge_expired(now=now).pseudonyms == 1
+    assert set(Pseudonym.objects.values_list("identity_key", flat=True)) == {"author", "recent"}
+    # Once the message is past its retention too, so is the name (messages go first).
+    assert purge_expired(now=now + timedelta(hours=72)).pseudonyms == 2
+    assert not Pseudonym.objects.exists()
+
+
+def test_with_zero_retention_names_stay_while_the_room_is_in_use(now, settings):
+    settings.HEARTH_RETENTION_HOURS = 0
+    settings.REDIS_URL = ""
+    room = Room.objects.create(slug="r", title="R")
+    _names(room, ("left", timedelta(hours=2)), ("just-left", timedelta(minutes=5)), now=now)
+    with mock.patch("rooms.retention.presence_counts", return_value={"r": 1}):
+        assert purge_expired(now=now).pseudonyms == 0  # someone is here: nothing is freed
+    assert purge_expired(now=now).pseudonyms == 1  # empty: the name of who left an hour ago
+    assert list(Pseudonym.objects.values_list("identity_key", flat=True)) == ["just-left"]

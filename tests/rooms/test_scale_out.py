@@ -11,6 +11,7 @@ import websockets
 from asgiref.sync import sync_to_async
 
 from rooms.models import Message
+from tests.support.names import twins
 from tests.support.peers import ORIGIN, Peer
 from tests.support.peers import join as join_room
 from tests.support.servers import running_servers
@@ -105,3 +106,24 @@ async def test_refusals_close_with_their_documented_codes_over_daphne(two_server
     with pytest.raises(websockets.ConnectionClosed) as closed:
         await socket.recv()
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4404
+
+
+async def test_clashing_names_joining_at_once_on_two_processes_stay_apart(two_servers, room):
+    """Two people whose names clash arrive at the same moment, one on each process: the database
+    gives the name to one of them, the other takes their next, and both keep theirs when they
+    come back through the other process."""
+    first, second = two_servers
+    pair = twins(room.slug)
+    (a, welcome_a), (b, welcome_b) = await asyncio.gather(
+        join_room(first.ws, room.slug, identity=pair[0]),
+        join_room(second.ws, room.slug, identity=pair[1]),
+    )
+    assert welcome_a["alias"] != welcome_b["alias"]
+    assert pair[0].alias_in(room.slug) in {welcome_a["alias"], welcome_b["alias"]}
+    await a.socket.close()
+    await b.socket.close()
+    a_again, again_a = await join(second, room.slug, peer=a)
+    b_again, again_b = await join(first, room.slug, peer=b)
+    assert (again_a["alias"], again_b["alias"]) == (welcome_a["alias"], welcome_b["alias"])
+    await a_again.socket.close()
+    await b_again.socket.close()

@@ -12,7 +12,7 @@ from rooms.retention import purge_expired
 
 
 class Command(BaseCommand):
-    help = "Delete expired messages, audit texts, sanctions, blocks and sessions."
+    help = "Delete expired messages, audit texts, sanctions, blocks and sessions; free pseudonyms."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -30,7 +30,7 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"purged {purged.messages} messages, {purged.audit_texts} audit texts, "
                     f"{purged.sanctions} sanctions, {purged.blocks} blocks, "
-                    f"{purged.sessions} sessions"
+                    f"{purged.sessions} sessions, {purged.pseudonyms} pseudonyms freed"
                 )
             except DatabaseError as error:
                 if not loop:

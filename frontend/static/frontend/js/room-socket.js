@@ -95,12 +95,13 @@ export class RoomSocket extends EventTarget {
     return this._write({ type: "report", seq, reason });
   }
 
-  block(alias) {
-    return this._write({ type: "block", alias });
+  /** Block the author of message `seq` (names can be shared between rooms; a seq is exact). */
+  block(seq) {
+    return this._write({ type: "block", seq });
   }
 
-  unblock(alias) {
-    return this._write({ type: "unblock", alias });
+  unblock(seq) {
+    return this._write({ type: "unblock", seq });
   }
 
   /** A frame of facilitated sessions ({type: "react" | "pass" | "facilitate", ...}): round.js. */

@@ -286,10 +286,11 @@ function showReportForm(node) {
 function showBlockForm(node) {
   removeInlineForms(node);
   const alias = node.dataset.alias;
+  const seq = Number(node.dataset.seq); // the server blocks this message's author
   const { row, cancel } = inlineButtons(`Block ${alias}`);
   const form = el(
     "form",
-    { class: "inline-panel block-form", "aria-label": `Block ${alias}` },
+    { class: "inline-panel block-form", "aria-label": `Block ${alias}`, "data-block-seq": seq },
     el(
       "p",
       {},
@@ -304,7 +305,7 @@ function showBlockForm(node) {
   });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    if (!socket.block(alias)) {
+    if (!socket.block(seq)) {
       showInlineNote(form, "Not connected right now. Please try again in a moment.");
     }
   });
@@ -330,13 +331,14 @@ function hideMessagesOf(alias) {
   ui.empty.hidden = ui.list.children.length > 0;
 }
 
-function addBlocked(alias) {
+function addBlocked(alias, seq) {
   for (const item of ui.blockedNames.children) {
     if (item.dataset.alias === alias) return;
   }
   const unblock = el("button", { type: "button", class: "link-button" }, `Unblock ${alias}`);
   unblock.addEventListener("click", () => {
-    if (!socket.unblock(alias)) status("Not connected right now. Please try again in a moment.");
+    // The message the block named, still in the room's history: it names the same person.
+    if (!socket.unblock(seq)) status("Not connected right now. Please try again in a moment.");
   });
   const item = el("li", {}, el("span", {}, alias), " ", unblock);
   item.dataset.alias = alias;
@@ -551,6 +553,8 @@ socket.addEventListener("error", ({ detail }) => {
   if ("seq" in detail) {
     const note = ui.list.querySelector(`[data-report-status="${detail.seq}"]`);
     if (note) note.textContent = detail.detail;
+    const blockForm = ui.list.querySelector(`[data-block-seq="${detail.seq}"]`);
+    if (blockForm) showInlineNote(blockForm, detail.detail);
   }
   status(detail.detail || "Something went wrong.");
 });
@@ -583,7 +587,7 @@ socket.addEventListener("report_ack", ({ detail }) => {
 
 socket.addEventListener("block_ack", ({ detail }) => {
   hideMessagesOf(detail.alias);
-  addBlocked(detail.alias);
+  addBlocked(detail.alias, detail.seq);
   status(`You blocked ${detail.alias}. You will not see their messages.`);
   ui.body.focus();
 });
