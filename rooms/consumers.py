@@ -19,7 +19,6 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
-from moderation.blocks import set_block
 from moderation.crisis import resources_frame_for, visitor_region
 from rooms.circle.commands import run_circle_frame
 from rooms.circle.frames import FacilitateFrame, PassFrame, ReactFrame
@@ -62,7 +61,7 @@ from rooms.protocol import (
     pong_frame,
     report_ack_frame,
 )
-from rooms.services import Posted, file_report, post_message
+from rooms.services import Posted, block_author, file_report, post_message
 from server.daphne_socket import DIRECT_SOCKET_SCOPE_KEY
 
 logger = logging.getLogger(__name__)
@@ -189,12 +188,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 await file_report(member=member, seq=frame.seq, reason=frame.reason)
                 outbox.push(report_ack_frame(seq=frame.seq))
             elif isinstance(frame, BlockFrame):
-                target = await in_db(set_block)(
-                    blocker_key=member.identity_key,
-                    room_id=member.room_id,
-                    seq=frame.seq,
-                    alias=frame.alias,
-                    blocked=frame.block,
+                target = await block_author(
+                    member=member, seq=frame.seq, alias=frame.alias, blocked=frame.block
                 )
                 outbox.push(
                     block_ack_frame(alias=target.alias, blocked=frame.block, seq=target.seq)

@@ -57,6 +57,9 @@ class Member:
     alias: str
     region: str | None = None  # for crisis resources: the person's choice or their browser's
     joined_seq: int = 0  # the room's last seq when this connection joined
+    # Messages after this seq are ones this person could have seen here: since their first
+    # visit (a returning session's history floor), else since this connection joined.
+    sees_after: int = 0
     can_facilitate: bool = False  # decided once at connect (rooms.circle.permissions)
     user_id: int | None = None  # the signed-in user behind a facilitator, for the audit log
     seated: bool = False  # a participant of a session room, with a seat in its circle
@@ -149,7 +152,8 @@ async def join_room(
         await hub.detach(slug, outbox)
         raise
     outbox.go_live()
-    return replace(member, joined_seq=last_seq)
+    sees_after = last_seq if history_floor is None else min(history_floor, last_seq)
+    return replace(member, joined_seq=last_seq, sees_after=sees_after)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
+from moderation.blocks import BlockTarget, set_block
 from moderation.decision import Action, Decision
 from moderation.flags import report_message
 from moderation.review import review
@@ -148,6 +149,7 @@ async def file_report(*, member: Member, seq: int, reason: str) -> None:
     reporting what they saw, but one script cannot bury the moderators' queue. A report over
     it is refused with ``rate_limited`` and a wait, never dropped in silence.
     """
+    _check_seen(member, seq)
     await _take_token_or_refuse(
         f"report:{member.identity_key}",
         burst=settings.HEARTH_REPORT_BURST,
@@ -157,6 +159,29 @@ async def file_report(*, member: Member, seq: int, reason: str) -> None:
     await in_db(report_message)(
         room_id=member.room_id, seq=seq, reporter_key=member.identity_key, reason=reason
     )
+
+
+async def block_author(
+    *, member: Member, seq: int | None, alias: str | None, blocked: bool
+) -> BlockTarget:
+    """Block (or unblock) the author of message ``seq`` here, or whoever goes by ``alias``."""
+    if seq is not None:
+        _check_seen(member, seq)
+    return await in_db(set_block)(
+        blocker_key=member.identity_key,
+        room_id=member.room_id,
+        seq=seq,
+        alias=alias,
+        blocked=blocked,
+    )
+
+
+def _check_seen(member: Member, seq: int) -> None:
+    """A report or a block names a message this person could have seen. Messages from before
+    they first came are not shown to them, and answering for those would tell a newcomer who
+    wrote what before they arrived (a block's answer names the author)."""
+    if seq <= member.sees_after:
+        raise RoomError(ErrorCode.NOT_FOUND, "There is no message with that number here.")
 
 
 async def _take_rate_token(member: Member) -> None:

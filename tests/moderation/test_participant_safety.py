@@ -15,6 +15,7 @@ async def test_report_is_stored_before_it_is_acked_and_counts_once_per_person(co
     writer, _ = await connect(room.slug)
     reporter_identity = new_identity()
     reporter, _ = await connect(room.slug, identity=reporter_identity)
+    other, _ = await connect(room.slug)  # a third person, there when it is written
     seq = (await writer.say("something hurtful"))["seq"]
     await reporter.send(type="report", seq=seq, reason="This was aimed at me")
     assert await reporter.receive_type("report_ack") == {"type": "report_ack", "seq": seq}
@@ -28,7 +29,6 @@ async def test_report_is_stored_before_it_is_acked_and_counts_once_per_person(co
     flag = await sync_to_async(Flag.objects.get)()
     assert (flag.kind, flag.report_count, flag.status) == ("report", 1, "open")
     # Another person's report adds to the same flag.
-    other, _ = await connect(room.slug)
     await other.send(type="report", seq=seq, reason="")
     await other.receive_type("report_ack")
     await sync_to_async(flag.refresh_from_db)()
@@ -128,3 +128,19 @@ async def test_blocking_a_name_nobody_goes_by_is_not_found_and_ones_own_is_refus
     await mine.say("me myself")
     await mine.send(type="block", alias=welcome["alias"])
     assert (await mine.receive_type("error"))["code"] == "cannot_block_self"
+
+
+async def test_a_newcomer_cannot_report_or_block_messages_from_before_they_came(connect, room):
+    """A newcomer sees no history, so a report or block of an earlier seq names something they
+    never saw; answering it would tell them who wrote what (a block's answer names the author)."""
+    writer, _ = await connect(room.slug)
+    earlier = (await writer.say("written before the newcomer came"))["seq"]
+    newcomer, _ = await connect(room.slug)
+    for frame in ({"type": "block", "seq": earlier}, {"type": "report", "seq": earlier}):
+        await newcomer.send(**frame)
+        refused = await newcomer.receive_type("error")
+        assert refused["code"] == "not_found" and refused["seq"] == earlier
+        assert "Brave" not in refused["detail"]
+    later = (await writer.say("written while the newcomer is here"))["seq"]
+    await newcomer.send(type="block", seq=later)
+    assert (await newcomer.receive_type("block_ack"))["seq"] == later

@@ -105,7 +105,7 @@ async def test_an_unexpected_failure_on_a_frame_is_answered_and_the_connection_s
     def broken_block(**kwargs):
         raise RuntimeError("a bug nobody foresaw")
 
-    monkeypatch.setattr(consumers, "set_block", broken_block)
+    monkeypatch.setattr("rooms.services.set_block", broken_block)
     client, _ = await connect(room.slug)
     await client.send(type="block", alias="Quiet Heron")
     answer = await client.receive_type("error")
