@@ -173,6 +173,7 @@ class Client(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.open = False
+        self.counting = False
         if not self.closing:
             self.dropped = True
         if not self.ready.done():
@@ -181,7 +182,7 @@ class Client(asyncio.Protocol):
             self.closed.set_result(None)
 
     def data_received(self, data: bytes) -> None:
-        if self.counting:
+        if self.counting:  # paused then; should the transport still hand over bytes, count them
             self._count_in_bulk(data)
             return
         now = time.monotonic_ns()
@@ -255,7 +256,9 @@ class Client(asyncio.Protocol):
 
     def read_waiting(self) -> None:
         """Read and count whatever waits in the socket, without waiting for more."""
-        while self.counting:
+        # A closing transport may close its socket at any turn of the loop, and the descriptor be
+        # reused: it is not read any more.
+        while self.counting and self.transport is not None and not self.transport.is_closing():
             try:
                 data = os.read(self.fd, BULK_READ)
             except BlockingIOError:

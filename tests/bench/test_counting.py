@@ -175,6 +175,9 @@ async def test_a_close_frame_is_honoured_while_counting() -> None:
         send(server, client, chat(0) + server_frame(0x8, (4408).to_bytes(2, "big")))
         assert gen.deliveries == 1
         assert client.close_code == 4408 and transport.closed
+        server.sendall(chat(1))
+        client.read_waiting()  # a closing transport's socket is not read any more
+        assert gen.deliveries == 1
 
 
 async def test_the_end_of_the_stream_hands_the_socket_back_to_its_transport() -> None:
