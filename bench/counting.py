@@ -35,8 +35,8 @@ TEXT = 0x1
 
 # Each counting socket is read once per tick: the cost is per read, so a read should hold several
 # frames (at N = 1,000 a client gets some 50 a second), while what waits in a socket stays far
-# below its receive buffer (at most some 30 KiB at the rates measured here, against 128 KiB or
-# more): no server ever finds a window closed (TcpExt PruneCalled and ZeroWindow stay at 0).
+# below its receive buffer (a few KiB at the rates measured here, against 128 KiB or more), so no
+# server finds a window closed (each phase records TcpExt PruneCalled and TCPToZeroWindowAdv).
 READ_PERIOD_S = 0.1
 
 
