@@ -7,6 +7,9 @@ The index points into the current ``Phase``, which holds the real send time of e
 (taken just before the frame is written), so latency is receive time minus send time, both from
 ``time.monotonic_ns`` on this machine. Client frames are masked as the RFC requires.
 
+During a saturation phase the receivers that do not send count chat frames in bulk instead of
+timing each one (``bench.counting``): the phase then records how many arrived, not when.
+
 The same client speaks both servers: Hearth (``/ws/rooms/<slug>/``, ``send`` frames, ``welcome``
 and ``ack``) and the Channels tutorial baseline (``/ws/chat/<room>/``, ``{"message": ...}``).
 """
@@ -22,10 +25,13 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 
+from bench.counting import whole_frames
+
 HEARTH = "hearth"
 BASELINE = "baseline"
 
 MARK = b"~m"
+BULK_READ = 65536  # bytes a counting client reads at once (a tick's worth is a few KiB)
 # Numbers in bodies are written with the letters a-p (hex digits shifted), so that no moderation
 # rule ever mistakes a benchmark message for a phone number.
 _TO_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
@@ -79,6 +85,8 @@ class Phase:
     lat_k: array = field(default_factory=lambda: array("i"))
     refusals: Counter = field(default_factory=Counter)
     deliveries: int = 0
+    # Of ``deliveries``, those counted in bulk (bench.counting): in no per_msg, lat or lat_k.
+    counted: int = 0
     late_from_earlier: int = 0
 
     @property
@@ -143,6 +151,9 @@ class Client(asyncio.Protocol):
         self.window = 0
         self.outstanding: dict[int, int] = {}
         self.on_own: object = None
+        # Counting chat frames in bulk, reading the socket once per tick of bench.counting.
+        self.counting = False
+        self.fd = -1
 
     # --- asyncio.Protocol ----------------------------------------------------------------------
 
@@ -162,6 +173,7 @@ class Client(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.open = False
+        self.counting = False
         if not self.closing:
             self.dropped = True
         if not self.ready.done():
@@ -170,6 +182,9 @@ class Client(asyncio.Protocol):
             self.closed.set_result(None)
 
     def data_received(self, data: bytes) -> None:
+        if self.counting:  # paused then; should the transport still hand over bytes, count them
+            self._count_in_bulk(data)
+            return
         now = time.monotonic_ns()
         if not self.open:
             data = self._handshake(data)
@@ -222,17 +237,78 @@ class Client(asyncio.Protocol):
                     del self.outstanding[m]
                     if self.on_own is not None:
                         self.on_own(self)  # type: ignore[operator]
-            elif opcode == 9:
-                gen.pings += 1
-                self._write_frame(0xA, buf[start:end])
-            elif opcode == 8:
-                payload = buf[start:end]
-                self.close_code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
-                if self.transport is not None:
-                    self.transport.close()
+            else:
+                self._control_frame(opcode, buf[start:end])
         self.buf = buf[i:] if i < n else b""
 
+    # --- counting in bulk (saturation) ---------------------------------------------------------
+
+    def count_in_bulk(self, on: bool) -> None:
+        """Count chat frames in bulk (``on``): the transport is paused and ``read_waiting`` reads
+        the socket itself, once a tick. Off: the transport reads and every frame is timed again."""
+        sock = self.transport.get_extra_info("socket") if self.transport is not None else None
+        self.counting = on and self.open and sock is not None
+        if self.counting:
+            self.fd = sock.fileno()  # type: ignore[union-attr]
+            self.pause()
+        else:
+            self.resume()
+
+    def read_waiting(self) -> None:
+        """Read and count whatever waits in the socket, without waiting for more."""
+        # A closing transport may close its socket at any turn of the loop, and the descriptor be
+        # reused: it is not read any more.
+        while self.counting and self.transport is not None and not self.transport.is_closing():
+            try:
+                data = os.read(self.fd, BULK_READ)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                # The end of the stream, or an error: the transport, reading again, meets it too
+                # and closes as it always does.
+                self.count_in_bulk(False)
+                return
+            self._count_in_bulk(data)
+            if len(data) < BULK_READ:
+                return
+
+    def _count_in_bulk(self, data: bytes) -> None:
+        """Count the chat frames among the whole frames received so far. Frames are walked by their
+        headers only; a marker is counted once its frame is whole, and one inside a frame that is
+        not text (a ping's payload, say) is not counted."""
+        buf = self.buf + data if self.buf else data
+        end, others = whole_frames(buf)
+        marks = buf.count(MARK, 0, end)
+        for opcode, start, stop in others:
+            marks -= buf.count(MARK, start, stop)
+            self._control_frame(opcode, buf[start:stop])
+        self.buf = buf[end:]
+        if marks:
+            self._counted(marks)
+
+    def _counted(self, marks: int) -> None:
+        gen = self.gen
+        gen.deliveries += marks
+        phase = gen.phase
+        if phase is None:
+            return
+        self.got += marks
+        if self.measured:
+            phase.deliveries += marks
+            phase.counted += marks
+
     # --- frames that are not chat messages -----------------------------------------------------
+
+    def _control_frame(self, opcode: int, payload: bytes) -> None:
+        if opcode == 9:
+            self.gen.pings += 1
+            self._write_frame(0xA, payload)
+        elif opcode == 8:
+            self.close_code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
+            if self.transport is not None:
+                self.transport.close()
 
     def _handshake(self, data: bytes) -> bytes:
         self.buf += data
@@ -337,9 +413,9 @@ class Client(asyncio.Protocol):
             self.transport.abort()
 
     def pause(self) -> None:
-        if self.transport is not None:
+        if self.transport is not None and not self.transport.is_closing():
             self.transport.pause_reading()
 
     def resume(self) -> None:
-        if self.transport is not None:
+        if self.transport is not None and not self.transport.is_closing():
             self.transport.resume_reading()

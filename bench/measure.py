@@ -19,6 +19,25 @@ from bench.servers import RedisCpu, Server, machine_busy_seconds
 GENERATOR_SATURATED = 0.9  # share of one core above which the generator may be the bottleneck
 
 
+# TcpExt counters (all of the machine's TCP) that rise when a receiver falls behind its sender: a
+# receive queue that outgrew its buffer, a zero window advertised. Bulk counting (bench.counting)
+# leaves data waiting in the generator's sockets between reads; these show it never got that far.
+TCP_PRESSURE = {"PruneCalled": "tcp_prune_calls", "TCPToZeroWindowAdv": "tcp_zero_windows"}
+
+
+def tcp_pressure() -> dict[str, int]:
+    try:
+        with open("/proc/net/netstat") as netstat:
+            lines = netstat.read().splitlines()
+    except OSError:
+        return {}
+    counters: dict[str, int] = {}
+    for names, values in zip(lines[::2], lines[1::2], strict=False):
+        if names.startswith("TcpExt:"):
+            counters = dict(zip(names.split()[1:], map(int, values.split()[1:]), strict=False))
+    return {label: counters[name] for name, label in TCP_PRESSURE.items() if name in counters}
+
+
 def generator_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -35,6 +54,7 @@ class Window:
     redis_cpu0: float = 0.0
     gen_cpu0: float = 0.0
     machine0: float = 0.0
+    tcp0: dict[str, int] = field(default_factory=dict)
     result: dict[str, float] = field(default_factory=dict)
 
     def __enter__(self) -> Window:
@@ -43,6 +63,7 @@ class Window:
         self.redis_cpu0 = self.redis.seconds()
         self.gen_cpu0 = generator_cpu()
         self.machine0 = machine_busy_seconds()
+        self.tcp0 = tcp_pressure()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -67,6 +88,10 @@ class Window:
             # Everything else that ran meanwhile (PostgreSQL, other people's jobs), in cores.
             "other_core_share": max(0.0, (machine - server_cpu - redis_cpu - gen_cpu) / wall),
         }
+        tcp = tcp_pressure()
+        self.result.update(
+            {label: tcp[label] - self.tcp0[label] for label in tcp if label in self.tcp0}
+        )
 
 
 def percentile_ms(ordered: list[int], owed: int, share: float) -> float | None:
@@ -131,7 +156,10 @@ def phase_summary(
             continue
         owed_per_room[room] = owed_per_room.get(room, 0) + 1
         owed_total += size[room]
-    delivered = sum(phase.per_msg[k] for k in ks)
+    whole = ks == range(phase.sent)
+    if phase.counted and not whole:
+        raise ValueError("deliveries counted in bulk cannot be split into windows of a phase")
+    delivered = sum(phase.per_msg[k] for k in ks) + phase.counted
     told = silent = 0
     for client in receivers:
         missing = max(0, owed_per_room.get(client.room, 0) - client.got)
@@ -139,14 +167,14 @@ def phase_summary(
             told += missing
         else:
             silent += missing
-    if ks == range(phase.sent):
+    if whole:
         latencies = list(phase.lat)
     else:
         wanted = set(ks)
         latencies = [lat for lat, k in zip(phase.lat, phase.lat_k, strict=True) if k in wanted]
     queued = 0 if resolved else silent
     silent = silent if resolved else 0
-    if ks != range(phase.sent):
+    if not whole:
         # Receivers count what they got over the whole phase, so a window of it cannot say
         # who missed what: only its phase can.
         silent = queued = told = None  # type: ignore[assignment]
@@ -162,8 +190,14 @@ def phase_summary(
         "still_queued": queued,
         "dropped_with_notice": told,
         "late_from_earlier_phase": phase.late_from_earlier,
+        "counted_in_bulk": phase.counted,
     }
-    summary.update(latency_summary(latencies, owed_total))
+    latency = latency_summary(latencies, owed_total)
+    if phase.counted:
+        # Deliveries counted in bulk were not timed, and latency over the rest alone would
+        # describe only the senders: a phase with any has no latency figures.
+        latency = dict.fromkeys(latency)
+    summary.update(latency)
     return summary
 
 
