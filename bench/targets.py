@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# Issue 6: two processes sharing Redis and PostgreSQL deliver at least this many times one.
+TWO_PROCESS_TARGET = 1.6
+
 Results = dict[str, Any]
 
 
@@ -79,8 +82,8 @@ def targets(results: Results) -> list[dict[str, Any]]:
     )
     speedup = dig(results, "scenarios", "two_processes", "speedup")
     add(
-        "two processes vs one (saturation)", speedup, None, ">= 1.6x",
-        speedup >= 1.6 if isinstance(speedup, int | float) else None, unit="x",
+        "two processes vs one (saturation)", speedup, None, f">= {TWO_PROCESS_TARGET}x",
+        speedup >= TWO_PROCESS_TARGET if isinstance(speedup, int | float) else None, unit="x",
     )  # fmt: skip
     moderation = results.get("moderation", {})
     median_us = moderation.get("median_us") if moderation.get("available") else None

@@ -56,3 +56,11 @@ def test_report_says_nothing_of_the_machine_when_the_run_did_not_record_its_core
 def test_report_says_there_was_room_when_the_cores_were_not_full() -> None:
     text = report._other_tables(_results(_saturation(1.2, 0.3, 0.03, 0.1), cores=4))
     assert "used 1.63 of its 4 cores (40.8%): the machine had room to spare." in text
+
+
+def test_report_does_not_blame_the_machine_when_the_ratio_was_met() -> None:
+    results = _results(_saturation(1.5, 0.2, 0.03, 0.2))
+    results["scenarios"]["two_processes"]["speedup"] = 1.89
+    text = report._other_tables(results)
+    assert "used 1.93 of its 2 cores (96.5%): the machine was the limit." in text
+    assert "not Hearth" not in text
