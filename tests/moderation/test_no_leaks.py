@@ -21,9 +21,9 @@ async def test_the_queue_shows_pseudonyms_in_the_flagged_room_only(connect, make
     writer, reporter = new_identity(), new_identity()
     in_first, _ = await connect(first_room.slug, identity=writer)
     in_second, _ = await connect(second_room.slug, identity=writer)
+    watcher, _ = await connect(first_room.slug, identity=reporter)  # there when it is written
     seq = (await in_first.say("I think you are wrong"))["seq"]
     await in_second.say("hello over here")
-    watcher, _ = await connect(first_room.slug, identity=reporter)
     await watcher.send(type="report", seq=seq, reason="please look")
     await watcher.receive_type("report_ack")
     flag = await sync_to_async(Flag.objects.get)()
