@@ -128,6 +128,31 @@ def _apply(
         )
 
 
+def lift_sanction(*, sanction_id: int, moderator: User, reason: str = "") -> Sanction:
+    """End a mute or a ban now (a mistaken one, or one that has done its work), with an audit
+    entry. A lifted mute tells the person's open connections they can write again; a banned
+    person's connections were closed, and they can come back at once."""
+    with transaction.atomic():
+        sanction = Sanction.objects.select_for_update().get(pk=sanction_id)
+        now = timezone.now()
+        if sanction.until <= now:
+            raise ActionRefused("This mute or ban has already ended.")
+        sanction.until = now
+        sanction.save(update_fields=["until"])
+        AuditEntry.objects.create(
+            moderator=moderator,
+            action=f"lift_{sanction.kind}",
+            target=f"{sanction.get_kind_display()} #{sanction.pk}",
+            reason=reason,
+        )
+        if sanction.kind == Sanction.Kind.MUTE:
+            _tell(sanction.identity_key, notice_frame(kind="unmuted", detail=UNMUTED))
+    return sanction
+
+
+UNMUTED = "A moderator lifted the pause on your messages. You can write again."
+
+
 def _tell(identity_key: str, frame: str, *, close_code: int = 0, room: str | None = None) -> None:
     # robust: the action is committed whatever happens to the live event (a lost one is logged);
     # a mute or ban still holds at the person's next send and join, which read the database.

@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from moderation.actions import ActionRefused, FlagAction, resolve_flag
+from moderation.actions import ActionRefused, FlagAction, lift_sanction, resolve_flag
 from moderation.models import AuditEntry, Flag, Report, Sanction, WatchedWord
 from moderation.watchlist import forget_rules
 from rooms.admin_privacy import PrivateModelAdmin, ReadOnlyAdmin
@@ -127,10 +127,26 @@ def _imposing_entries() -> QuerySet[AuditEntry]:
     ).order_by("created_at", "id")
 
 
+@admin.action(description="Lift now: end the selected mutes or bans (written to the audit log)")
+def lift_now(modeladmin: Any, request: HttpRequest, sanctions: Any) -> None:
+    for sanction in sanctions:
+        try:
+            lift_sanction(
+                sanction_id=sanction.pk,
+                moderator=request.user,  # type: ignore[arg-type]
+                reason="lifted from the admin",
+            )
+        except ActionRefused as refused:
+            messages.warning(request, f"Sanction {sanction.pk}: {refused}")
+
+
 @admin.register(Sanction)
 class SanctionAdmin(ReadOnlyAdmin):
     """Mutes and bans, each shown through the action that imposed it: the pseudonym in the
-    room where the person was acted on, never a key, and so never their other rooms."""
+    room where the person was acted on, never a key, and so never their other rooms. Read-only,
+    but a moderator can lift one early (``lift_sanction``, which writes the audit log)."""
+
+    actions = [lift_now]
 
     list_display = ["id", "kind", "until", "imposed_for", "created_by", "created_at"]
     list_filter = ["kind"]

@@ -351,5 +351,5 @@ def message_removed_frame(*, seq: int) -> str:
 
 
 def notice_frame(*, kind: str, detail: str) -> str:
-    """A private notice from the moderators (``kind``: "warning", "muted")."""
+    """A private notice from the moderators (``kind``: "warning", "muted", "unmuted")."""
     return _encode({"type": ServerFrameType.NOTICE, "kind": kind, "detail": detail})

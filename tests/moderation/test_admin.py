@@ -18,6 +18,7 @@ from django.test import Client
 
 from moderation.actions import FlagAction, resolve_flag
 from moderation.models import AuditEntry, Block, Flag, Report, Sanction, WatchedWord
+from moderation.sanctions import active_until
 from rooms.identity import Identity, new_identity
 from rooms.models import CircleSeat, Message, Reaction, Room, RoomState
 from rooms.scheduling.models import RSVP, Occurrence
@@ -390,3 +391,23 @@ def test_an_admin_that_names_a_key_by_mistake_still_shows_none(rf: Any) -> None:
     for lookup in ("author_key", "pk", "room__slug", "flags__room__messages__author_key"):
         touches = lookup_touches_secret(Message, lookup)
         assert touches == lookup.endswith("author_key"), lookup
+
+
+def test_a_moderator_lifts_a_ban_early_with_an_audit_entry(world: World, staff: Client) -> None:
+    ban = Sanction.objects.get(kind=Sanction.Kind.BAN)
+    assert active_until(world.writer.key, Sanction.Kind.BAN) is not None
+    response = staff.post(
+        "/admin/moderation/sanction/",
+        {"action": "lift_now", "_selected_action": [ban.pk], "index": 0},
+    )
+    assert response.status_code == 302
+    assert active_until(world.writer.key, Sanction.Kind.BAN) is None
+    entry = AuditEntry.objects.get(action="lift_ban")
+    assert entry.target == f"Banned (cannot join any room) #{ban.pk}"
+    assert entry.reason == "lifted from the admin"
+    # Lifting it again changes nothing and writes nothing.
+    staff.post(
+        "/admin/moderation/sanction/",
+        {"action": "lift_now", "_selected_action": [ban.pk], "index": 0},
+    )
+    assert AuditEntry.objects.filter(action="lift_ban").count() == 1

@@ -353,3 +353,21 @@ async def test_reports_beyond_an_identitys_allowance_are_refused_with_a_wait(
     assert refused["code"] == "rate_limited" and refused["seq"] == seqs[3]
     assert refused["retry_after"] > 0 and "reports" in refused["detail"]
     assert await sync_to_async(Flag.objects.count)() == 3
+
+
+@pytest.mark.usefixtures("backplane")
+async def test_a_lifted_mute_tells_the_author_and_lets_them_write(
+    connect, room, mod_client, moderator
+):
+    from moderation.actions import lift_sanction
+
+    writer, _, _, flag = await _reported(connect, room)
+    await _resolve(mod_client, flag, action="mute", minutes=30)
+    assert (await writer.receive_type("notice"))["kind"] == "muted"
+    mute = await sync_to_async(Sanction.objects.get)(kind="mute")
+    await sync_to_async(lift_sanction)(sanction_id=mute.pk, moderator=moderator, reason="mistake")
+    notice = await writer.receive_type("notice")
+    assert notice["kind"] == "unmuted" and "write again" in notice["detail"]
+    assert (await writer.say("thank you"))["type"] == "ack"
+    entry = await sync_to_async(AuditEntry.objects.get)(action="lift_mute")
+    assert entry.reason == "mistake"
