@@ -411,3 +411,21 @@ def test_a_moderator_lifts_a_ban_early_with_an_audit_entry(world: World, staff: 
         {"action": "lift_now", "_selected_action": [ban.pk], "index": 0},
     )
     assert AuditEntry.objects.filter(action="lift_ban").count() == 1
+
+
+def test_rsvps_and_occurrences_change_only_through_the_scheduling_services(
+    world: World, staff: Client
+) -> None:
+    """An RSVP's status or an occurrence's cancellation edited here would skip the waitlist's
+    promotion and the seats it saves."""
+    rsvp_url = f"/admin/scheduling/rsvp/{world.rsvp.pk}/"
+    assert staff.post(f"{rsvp_url}change/", {"status": "cancelled"}).status_code == 403
+    assert staff.post(f"{rsvp_url}delete/", {"post": "yes"}).status_code == 403
+    occurrence = world.rsvp.occurrence
+    occurrence_url = f"/admin/scheduling/occurrence/{occurrence.pk}/"
+    assert staff.post(f"{occurrence_url}change/", {"status": "cancelled"}).status_code == 403
+    world.rsvp.refresh_from_db()
+    occurrence.refresh_from_db()
+    assert world.rsvp.status == RSVP.Status.CONFIRMED
+    assert occurrence.status != "cancelled"
+    assert staff.get(rsvp_url + "change/").status_code == 200  # still readable
