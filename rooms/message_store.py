@@ -30,7 +30,15 @@ from rooms.membership import Member
 from rooms.models import Message, Room
 from rooms.protocol import ErrorCode
 
-__all__ = ["EarlierSend", "SenderRecord", "look_up_sender", "store_message", "take_next_seq"]
+__all__ = [
+    "EarlierSend",
+    "SendRecord",
+    "SenderRecord",
+    "look_up_sender",
+    "record_send",
+    "store_message",
+    "take_next_seq",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +54,33 @@ class SenderRecord:
     earlier: EarlierSend | None
     muted_until: datetime | None
     banned_until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SendRecord:
+    """What one trip to the database made of a send: the sender's record, and the message when
+    one was stored (``is_new``: by this call, not by a resend that raced it)."""
+
+    sender: SenderRecord
+    message: Message | None
+    is_new: bool
+
+
+def record_send(member: Member, client_id: str, decision: Decision) -> SendRecord:
+    """Look the sender up and, when nothing stops the send, store the message, on one trip to
+    the database thread.
+
+    A trip wakes that thread and then the event loop: about 1.8 ms at a quiet room's pace
+    (docs/performance.md), so the look-up and the store share one. Nothing is stored for a
+    repeated client_id, a banned or muted sender, or a decision that posts nothing (blocked, or
+    empty after sanitising); the caller answers those from the record.
+    """
+    sender = look_up_sender(member, client_id)
+    stopped = sender.earlier is not None or sender.banned_until or sender.muted_until
+    if stopped or decision.action == Action.BLOCK or not decision.body:
+        return SendRecord(sender, None, False)
+    message, is_new = store_message(member, client_id, decision)
+    return SendRecord(sender, message, is_new)
 
 
 def look_up_sender(member: Member, client_id: str) -> SenderRecord:

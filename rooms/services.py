@@ -27,7 +27,7 @@ from rooms.message_store import (
     EarlierSend,
     SenderRecord,
     look_up_sender,
-    store_message,
+    record_send,
     take_next_seq,
 )
 from rooms.models import Message
@@ -47,17 +47,19 @@ class Posted:
 
 
 async def post_message(*, member: Member, body: str, client_id: str) -> Posted:
-    sender = await in_db(look_up_sender)(member, client_id)
-    if sender.earlier is not None:
-        return _answer_as_before(client_id, sender.earlier)
     text = _validate_body(body)
-    _check_not_sanctioned(sender)
-    await _check_turn_and_pace(member)
-    await _take_rate_token(member)
+    refusal = await _pace_refusal(member)
+    if refusal is not None:
+        return await _unless_sent_before(member, client_id, refusal)
     decision = review(text, watched=await current_rules())
+    sent = await in_db(record_send)(member, client_id, decision)
+    if sent.sender.earlier is not None:
+        return _answer_as_before(client_id, sent.sender.earlier)
+    _check_not_sanctioned(sent.sender)
     _refuse_blocked(decision)
-    message, is_new = await in_db(store_message)(member, client_id, decision)
-    if is_new and message.seq is not None:
+    message = sent.message
+    assert message is not None  # record_send stores whatever the checks above let through
+    if sent.is_new and message.seq is not None:
         await _broadcast(member, message)
     return Posted(
         client_id=client_id,
@@ -66,6 +68,27 @@ async def post_message(*, member: Member, body: str, client_id: str) -> Posted:
         held_detail=decision.detail if message.seq is None else None,
         crisis=decision.crisis_label,
     )
+
+
+async def _pace_refusal(member: Member) -> RoomError | None:
+    """The turn, slow mode and the rate limit, checked before anything is read or stored."""
+    try:
+        await _check_turn_and_pace(member)
+        await _take_rate_token(member)
+    except RoomError as refusal:
+        return refusal
+    return None
+
+
+async def _unless_sent_before(member: Member, client_id: str, refusal: RoomError) -> Posted:
+    """A send the limits refused may be a resend of a message already stored (after a
+    reconnect), or come from someone banned or muted: those answers come first, as they
+    would have if the limits had let the send through. Only refused sends pay this look-up."""
+    sender = await in_db(look_up_sender)(member, client_id)
+    if sender.earlier is not None:
+        return _answer_as_before(client_id, sender.earlier)
+    _check_not_sanctioned(sender)
+    raise refusal
 
 
 def _validate_body(body: str) -> str:

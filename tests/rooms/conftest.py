@@ -6,14 +6,18 @@ import asyncio
 import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+import rooms.db
 from rooms.hub import close_hub
 from rooms.identity import SESSION_KEY, Identity, new_identity
 from rooms.models import Room
@@ -205,3 +209,36 @@ def make_room(transactional_db: None) -> Callable[..., Room]:
 @pytest.fixture
 async def room(make_room: Callable[..., Room]) -> Room:
     return await sync_to_async(make_room)()
+
+
+@dataclass
+class DatabaseUse:
+    """Trips to the database thread, by function name, and the queries run on them."""
+
+    trips: list[str] = field(default_factory=list)
+    queries: list[str] = field(default_factory=list)
+
+    def reset(self) -> None:
+        self.trips.clear()
+        self.queries.clear()
+
+
+@pytest.fixture
+def database_use(monkeypatch: pytest.MonkeyPatch) -> Iterator[DatabaseUse]:
+    """Every trip through ``rooms.db.in_db`` and every query run on it, by name."""
+    use = DatabaseUse()
+    real = rooms.db.database_sync_to_async
+
+    def counting(func: Callable[..., Any]) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            use.trips.append(getattr(func, "__name__", repr(func)))
+            with CaptureQueriesContext(connection) as captured:
+                try:
+                    return func(*args, **kwargs)
+                finally:
+                    use.queries.extend(query["sql"] for query in captured.captured_queries)
+
+        return real(run)
+
+    monkeypatch.setattr(rooms.db, "database_sync_to_async", counting)
+    yield use

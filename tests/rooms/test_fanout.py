@@ -12,10 +12,10 @@ from moderation.decision import Action, Decision
 from rooms.hub import get_hub
 from rooms.identity import new_identity
 from rooms.membership import Member
+from rooms.message_store import store_message
 from rooms.outbox import Frame, Outbox
 from rooms.protocol import CloseCode
 from rooms.selectors import frame_of
-from rooms.services import store_message
 
 
 def _member(room) -> Member:

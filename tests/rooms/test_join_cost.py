@@ -11,56 +11,20 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import channels.generic.websocket
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-import rooms.db
 from rooms.identity import new_identity
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("backplane")]
-
-
-@dataclass
-class DatabaseUse:
-    trips: list[str] = field(default_factory=list)
-    queries: list[str] = field(default_factory=list)
-
-    def reset(self) -> None:
-        self.trips.clear()
-        self.queries.clear()
 
 
 async def _joined(client: Any) -> None:
     """Wait until the connection's join has ended (frames are handled after it, in order)."""
     await client.send(type="ping")
     await client.receive_type("pong")
-
-
-@pytest.fixture
-def database_use(monkeypatch: pytest.MonkeyPatch) -> Iterator[DatabaseUse]:
-    """Every trip through ``rooms.db.in_db`` and every query run on it, by name."""
-    use = DatabaseUse()
-    real = rooms.db.database_sync_to_async
-
-    def counting(func: Callable[..., Any]) -> Any:
-        def run(*args: Any, **kwargs: Any) -> Any:
-            use.trips.append(getattr(func, "__name__", repr(func)))
-            with CaptureQueriesContext(connection) as captured:
-                try:
-                    return func(*args, **kwargs)
-                finally:
-                    use.queries.extend(query["sql"] for query in captured.captured_queries)
-
-        return real(run)
-
-    monkeypatch.setattr(rooms.db, "database_sync_to_async", counting)
-    yield use
 
 
 async def test_joining_a_drop_in_room_takes_two_trips_and_four_queries(connect, room, database_use):

@@ -15,8 +15,8 @@ from django.db import connection
 from moderation.decision import Action, Decision
 from rooms.identity import new_identity
 from rooms.membership import Member
+from rooms.message_store import store_message
 from rooms.models import Message, Room
-from rooms.services import store_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
