@@ -25,15 +25,21 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _warm_up() -> None:
-    """Compile the moderation step's patterns now, not on the first messages people send, and
-    spare each websocket connection autobahn's settings dump (server.daphne_socket)."""
+    """Compile the moderation step's patterns now, not on the first messages people send, load
+    the application and its URLs (daphne would import them next, and the first request would
+    build the URL resolver), spare each websocket connection autobahn's settings dump
+    (server.daphne_socket), then freeze all of it."""
     import django
 
     django.setup()
+    from django.urls import get_resolver
+
+    import server.asgi  # noqa: F401  (the application daphne serves: routing, consumers)
     from moderation.review import warm_up
     from server.daphne_socket import defer_autobahn_config_log
 
     warm_up()
+    get_resolver().url_patterns  # noqa: B018  (resolving it imports every view and DRF)
     defer_autobahn_config_log()
     freeze_startup_heap()
 

@@ -1,12 +1,14 @@
 """Admin views of sessions, occurrences and RSVPs: every write goes through the scheduling
 services, as the API's do.
 
-A session's words, capacity and facilitator are edited here and saved by ``session_update``,
-which keeps its room in step (title, seats) and promotes waitlists when capacity rises; it is
-cancelled with the "Cancel" action (``session_cancel``: the room closes, calendars see it).
-Its timing and status are shown, not edited: a change of timing goes through the API, which
-refuses one that would silently drop an occurrence people signed up for. Sessions are created
-from the schedule page or the API (a session needs its room and occurrences).
+A session's words and capacity are edited here and saved by ``session_update``, which keeps
+its room in step (title, seats) and promotes waitlists when capacity rises; it is cancelled
+with the "Cancel" action (``session_cancel``: the room closes, calendars see it). Its timing,
+status and facilitator are shown, not edited, as in the API: a change of timing goes through
+the API, which refuses one that would silently drop an occurrence people signed up for, and a
+facilitator has powers in the room that only a session's creation grants. Sessions are created
+from the schedule page or the API (a session needs its room and occurrences) and never deleted
+here (deleting would take the RSVPs with it and leave the room open: cancel instead).
 
 Occurrences and RSVPs are read-only here: cancelling or moving an occurrence, and RSVPs and
 their waitlist, go through the scheduling services (which lock the occurrence, promote the
@@ -27,7 +29,7 @@ from rooms.scheduling.models import RSVP, GroupSession, Occurrence
 from rooms.scheduling.services import session_cancel, session_update
 from rooms.scheduling.services.timing import check_capacity
 
-# What session_update takes from the admin's form (the facilitator is saved beside it).
+# What session_update takes from the admin's form.
 _UPDATED_BY_SERVICE = ("title", "description", "topic", "capacity")
 
 
@@ -56,12 +58,15 @@ class GroupSessionAdmin(PrivateModelAdmin):
         "room", "uid", "sequence", "created_at", "updated_at",
     ]  # fmt: skip
     readonly_fields = [
-        "status", "start", "time_zone", "duration_minutes", "rrule", "series_end",
+        "facilitator", "status", "start", "time_zone", "duration_minutes", "rrule", "series_end",
         "room", "uid", "sequence", "created_at", "updated_at",
     ]  # fmt: skip
     actions = ["cancel_sessions"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: GroupSession | None = None) -> bool:
         return False
 
     def save_model(
@@ -77,9 +82,10 @@ class GroupSessionAdmin(PrivateModelAdmin):
             if name in form.changed_data
         }
         if changed:
-            session_update(session=obj, **changed)
-        if "facilitator" in form.changed_data:
-            GroupSession.objects.filter(pk=obj.pk).update(facilitator=obj.facilitator)
+            try:
+                session_update(session=obj, **changed)
+            except SchedulingError as error:  # cancelled since the form was checked
+                self.message_user(request, f"Not saved: {error.detail}", messages.ERROR)
         obj.refresh_from_db()
 
     @admin.action(description="Cancel every occurrence and close the room", permissions=["change"])
