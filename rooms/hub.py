@@ -49,6 +49,7 @@ from rooms.events import (
 )
 from rooms.outbox import Frame, Outbox
 from rooms.protocol import message_removed_frame, presence_frame, status_frame
+from rooms.pseudonym_store import keep_pseudonyms
 
 logger = logging.getLogger(__name__)
 
@@ -97,13 +98,16 @@ class RoomHub:
         self._by_identity: dict[str, set[tuple[str, Outbox]]] = {}
         self._presence_writes: dict[str, _PresenceWrites] = {}
         self._degraded = False
+        self._name_keeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.backplane.start(
             on_event=self._on_event, on_control=self._on_control, on_status=self._on_status
         )
+        self._name_keeper = asyncio.get_running_loop().create_task(self._keep_names_forever())
 
     async def close(self) -> None:
+        _cancel(self._name_keeper)
         for room in self._rooms.values():
             _cancel(room.gap_fill)
             _cancel(room.presence_flush)
@@ -112,6 +116,29 @@ class RoomHub:
         for writes in list(self._presence_writes.values()):
             _cancel(writes.task)
         await self.backplane.close()
+
+    # --- names of connected people --------------------------------------------------------------
+
+    async def keep_names(self) -> int:
+        """Mark every local connection's name in its room as in use now, so that the purge
+        (``rooms.retention``), which frees names unused for the retention period, never frees the
+        name of someone still connected: a connection can stay open for days without writing,
+        and a freed name can be claimed by a newcomer while its holder still reads the room.
+        Returns the number of names marked."""
+        held = {
+            slug: sorted(room.identities) for slug, room in self._rooms.items() if room.identities
+        }
+        if not held:
+            return 0
+        return await in_db(keep_pseudonyms)(held)
+
+    async def _keep_names_forever(self) -> None:
+        while True:
+            await asyncio.sleep(name_keeping_interval())
+            try:
+                await self.keep_names()
+            except Exception:  # the database is away: try again at the next interval
+                logger.exception("the names of connected people could not be kept")
 
     # --- membership ---------------------------------------------------------------------------
 
@@ -466,6 +493,14 @@ def _flush_presence(room: LocalRoom) -> None:
     room.presence_sent = room.participants
     room.presence_sent_at = asyncio.get_running_loop().time()
     room.notify_all(presence_frame(participants=room.participants))
+
+
+def name_keeping_interval() -> float:
+    """Seconds between two ``keep_names`` runs: HEARTH_NAME_KEEP_SECONDS, and at most a quarter
+    of the retention period, so that a name is marked several times before it could be freed."""
+    interval = float(settings.HEARTH_NAME_KEEP_SECONDS)
+    retention = settings.HEARTH_RETENTION_HOURS * 3600
+    return min(interval, retention / 4) if retention else interval
 
 
 def _cancel(handle: asyncio.TimerHandle | asyncio.Task[None] | None) -> None:

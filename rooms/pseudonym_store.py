@@ -29,7 +29,7 @@ from rooms.models import Pseudonym, Room, RoomState
 from rooms.protocol import ErrorCode
 from rooms.selectors import RoomCatchUp, room_catch_up
 
-__all__ = ["MAX_CLAIM_ATTEMPTS", "ClaimedCatchUp", "claim_and_catch_up"]
+__all__ = ["MAX_CLAIM_ATTEMPTS", "ClaimedCatchUp", "claim_and_catch_up", "keep_pseudonyms"]
 
 # A bound that no real room reaches (it would take 100 clashes in a row), so a join always ends.
 MAX_CLAIM_ATTEMPTS = 100
@@ -60,6 +60,19 @@ def claim_and_catch_up(
             if not _name_taken(error):
                 raise RoomError(ErrorCode.NOT_FOUND) from error  # the room is gone
     raise RoomError(ErrorCode.ROOM_FULL, "Every name in this room is taken right now.")
+
+
+def keep_pseudonyms(held: dict[str, list[str]]) -> int:
+    """Refresh the last join of these identities' names, by room slug, to now (the hub's
+    ``keep_names``: the people are still connected). A name the purge freed already stays freed:
+    its holder claims one again at their next join. Returns the number of rows refreshed."""
+    now = timezone.now()
+    kept = 0
+    for slug, identity_keys in held.items():
+        kept += Pseudonym.objects.filter(room__slug=slug, identity_key__in=identity_keys).update(
+            last_seen_at=now
+        )
+    return kept
 
 
 def _claim(room_id: int, identity_key: str, alias: str, now: str | None) -> ClaimedCatchUp:

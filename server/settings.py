@@ -276,5 +276,7 @@ HEARTH_FRAME_RATE = env_float("HEARTH_FRAME_RATE", 10.0, minimum=0.1)
 HEARTH_FRAME_BURST = env_int("HEARTH_FRAME_BURST", 30, minimum=1)
 HEARTH_SOCKET_BUFFER_BYTES = env_int("HEARTH_SOCKET_BUFFER_BYTES", 1 << 20, minimum=16 * 1024)
 HEARTH_RETENTION_HOURS = env_int("HEARTH_RETENTION_HOURS", 72, minimum=0)
+# How often each process marks its connected people's names as in use (rooms.hub.keep_names).
+HEARTH_NAME_KEEP_SECONDS = env_float("HEARTH_NAME_KEEP_SECONDS", 3600.0, minimum=0.01)
 HEARTH_FLAG_RETENTION_DAYS = env_int("HEARTH_FLAG_RETENTION_DAYS", 30, minimum=0)
 HEARTH_BLOCK_RETENTION_DAYS = env_int("HEARTH_BLOCK_RETENTION_DAYS", 365, minimum=1)
