@@ -52,6 +52,7 @@ async def post_message(*, member: Member, body: str, client_id: str) -> Posted:
     if refusal is not None:
         return await _unless_sent_before(member, client_id, refusal)
     decision = review(text, watched=await current_rules())
+    _check_length(decision.body, written_out=True)
     sent = await in_db(record_send)(member, client_id, decision)
     if sent.sender.earlier is not None:
         return _answer_as_before(client_id, sent.sender.earlier)
@@ -95,14 +96,22 @@ def _validate_body(body: str) -> str:
     text = body.strip()
     if not text:
         raise RoomError(ErrorCode.EMPTY)
+    _check_length(text, written_out=False)
+    return text
+
+
+def _check_length(text: str, *, written_out: bool) -> None:
+    """The limit holds for what is typed and again for what is stored: normalising spells some
+    characters out in full (one ligature of U+FDFA is 18 letters), and a message that grows past
+    the limit would reach every screen in the room as many times its size."""
     limit = settings.HEARTH_MAX_BODY_CHARS
     if len(text) > limit:
+        counted = " once its special characters are written out" if written_out else ""
         raise RoomError(
             ErrorCode.TOO_LONG,
-            f"Messages can be up to {limit} characters; this one has {len(text)}.",
+            f"Messages can be up to {limit} characters; this one has {len(text)}{counted}.",
             limit=limit,
         )
-    return text
 
 
 def _answer_as_before(client_id: str, earlier: EarlierSend) -> Posted:
