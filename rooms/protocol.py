@@ -193,6 +193,8 @@ def parse_client_frame(text: str | None, *, max_bytes: int) -> ClientFrame:
     if not isinstance(data, dict):
         raise ProtocolError(ErrorCode.BAD_FRAME)
     frame_type = data.get("type")
+    if not isinstance(frame_type, str):  # a list or an object cannot even be looked up
+        raise ProtocolError(ErrorCode.BAD_FRAME, "Hearth does not know that kind of frame.")
     if frame_type == ClientFrameType.SEND:
         return _parse_send(data)
     if frame_type == ClientFrameType.PING:

@@ -82,7 +82,7 @@ def parse_circle_frame(frame_type: str, data: dict[str, Any]) -> CircleFrame:
         seq, reaction = data.get("seq"), data.get("reaction")
         if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
             raise _bad("A reaction needs the seq of the message.")
-        if reaction not in REACTIONS:
+        if not isinstance(reaction, str) or reaction not in REACTIONS:
             raise _bad("Reactions are one of: " + ", ".join(REACTIONS) + ".")
         return ReactFrame(seq=seq, reaction=str(reaction))
     return _parse_facilitate(data)

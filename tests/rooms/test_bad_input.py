@@ -61,6 +61,25 @@ async def test_an_unstorable_name_or_id_is_a_bad_frame_and_the_connection_stays(
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        '{"type":[]}',
+        '{"type":{}}',
+        '{"type":"react","seq":1,"reaction":[]}',
+        '{"type":"react","seq":1,"reaction":{"a":1}}',
+        '{"type":"facilitate","action":"start_round","order":[]}',
+    ],
+)
+async def test_a_list_or_an_object_where_text_belongs_is_a_bad_frame(connect, room, text):
+    """Looking such a value up in a set raised TypeError and closed the connection (1011)."""
+    client, _ = await connect(room.slug)
+    await client.send_raw(text=text)
+    answer = await client.receive_type("error")
+    assert answer["code"] == "bad_frame" and answer["detail"]
+    assert (await client.say("still here"))["type"] == "ack"
+
+
+@pytest.mark.parametrize(
     ("reason", "stored"), [("\ud800", ""), ("bad\u0000 words", "bad words"), (" \udfff ok ", "ok")]
 )
 async def test_a_report_reason_is_stored_without_what_cannot_be_stored(

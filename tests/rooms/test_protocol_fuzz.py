@@ -25,17 +25,29 @@ json_values = st.recursive(
     ),
     max_leaves=30,
 )
-frame_types = st.sampled_from(
-    ["send", "ping", "report", "block", "unblock", "dance", "", None, 1, "SEND"]
+# Any JSON value as the type too: a list or an object there once closed the connection (an
+# unhashable value looked up in a set).
+frame_types = (
+    st.sampled_from(["send", "ping", "report", "block", "unblock", "react", "pass", "facilitate"])
+    | st.sampled_from(["dance", "", None, 1, "SEND"])
+    | json_values
 )
 framelike = st.fixed_dictionaries(
     {"type": frame_types},
     optional={
         "body": json_values,
         "client_id": json_values,
-        "seq": json_values,
+        "seq": json_values | st.integers(min_value=1, max_value=5),
         "reason": json_values,
         "alias": json_values,
+        # The facilitated-session frames' fields (rooms.circle.frames).
+        "reaction": json_values | st.sampled_from(["hear_you", "same_here", "strength"]),
+        "action": json_values | st.sampled_from(["pin", "start_round", "set_segment", "slow_mode"]),
+        "order": json_values,
+        "segment": json_values,
+        "prompt": json_values,
+        "guidelines": json_values,
+        "seconds": json_values,
     },
 )
 
