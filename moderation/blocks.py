@@ -28,6 +28,15 @@ class BlockTarget:
     seq: int | None  # the message it named, if it named one
 
 
+@dataclass(frozen=True, slots=True)
+class BlockChange:
+    """A stored block or unblock: whom the blocker is told it reached, and (for the hub that
+    applies it to the blocker's connections at once, never for the blocker) whose key."""
+
+    target: BlockTarget
+    blocked_key: str
+
+
 def set_block(
     *,
     blocker_key: str,
@@ -35,7 +44,7 @@ def set_block(
     blocked: bool,
     seq: int | None = None,
     alias: str | None = None,
-) -> BlockTarget:
+) -> BlockChange:
     """Block (or unblock) the author of message ``seq`` in this room, or the person who goes by
     ``alias`` there. Raises ``not_found`` if there is no such message or name, and
     ``cannot_block_self`` if it is the blocker's own."""
@@ -55,7 +64,7 @@ def set_block(
         transaction.on_commit(
             lambda: publish_block(blocker_key=blocker_key, blocked_key=blocked_key, blocked=blocked)
         )
-    return BlockTarget(alias=name, seq=seq)
+    return BlockChange(target=BlockTarget(alias=name, seq=seq), blocked_key=blocked_key)
 
 
 def _author_of(*, room_id: int, seq: int) -> tuple[str, str]:
@@ -104,6 +113,18 @@ def blocked_by(identity_key: str) -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute(_BLOCKED_BY, [identity_key])
         return {row[0] for row in cursor.fetchall()}
+
+
+def blocked_by_each(identity_keys: list[str]) -> dict[str, set[str]]:
+    """The identities each of these identities has blocked (the hub's catch-up after an outage
+    of the backplane, for every person connected to the process: one query)."""
+    found: dict[str, set[str]] = {}
+    rows = Block.objects.filter(blocker_key__in=identity_keys).values_list(
+        "blocker_key", "blocked_key"
+    )
+    for blocker_key, blocked_key in rows:
+        found.setdefault(blocker_key, set()).add(blocked_key)
+    return found
 
 
 _BLOCKED_BY = f"SELECT blocked_key FROM {Block._meta.db_table} WHERE blocker_key = %s"

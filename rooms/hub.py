@@ -24,6 +24,7 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
+from moderation.blocks import blocked_by_each
 from rooms import selectors
 from rooms.backplane import Backplane, new_backplane
 from rooms.circle import selectors as circle_selectors
@@ -365,15 +366,22 @@ class RoomHub:
             code_text, _, frame = payload[1:].partition("\n")
             self.close_locally(slug, frame=frame, close_code=int(code_text))
 
+    def apply_block(self, *, blocker_key: str, blocked_key: str, blocked: bool) -> None:
+        """The blocker's local connections stop (or start again) receiving the person's
+        messages (a block event, or the blocker's own process at once: rooms.services)."""
+        for _slug, outbox in self._by_identity.get(blocker_key, ()):
+            if blocked:
+                outbox.blocked_authors.add(blocked_key)
+            else:
+                outbox.blocked_authors.discard(blocked_key)
+
     def _on_control(self, payload: str) -> None:
         kind = payload[:1]
         if kind in (BLOCK_EVENT, UNBLOCK_EVENT):
             blocker_key, _, blocked_key = payload[1:].partition(" ")
-            for _slug, outbox in self._by_identity.get(blocker_key, ()):
-                if kind == BLOCK_EVENT:
-                    outbox.blocked_authors.add(blocked_key)
-                else:
-                    outbox.blocked_authors.discard(blocked_key)
+            self.apply_block(
+                blocker_key=blocker_key, blocked_key=blocked_key, blocked=kind == BLOCK_EVENT
+            )
         elif kind == IDENTITY_EVENT:
             header, _, frame = payload.partition("\n")
             identity_key, close_text, room = header[1:].split(" ", 2)
@@ -454,13 +462,36 @@ class RoomHub:
             asyncio.get_running_loop().create_task(self._resync())
 
     async def _resync(self) -> None:
-        """After an outage: catch every room up from the database and recount presence."""
+        """After an outage: catch every room up from the database (messages, removals, the
+        facilitated state), the blocks of everyone here, and recount presence. Events published
+        meanwhile were lost (``rooms.backplane.publish_from_sync``)."""
+        await self._resync_blocks()
         for slug, room in list(self._rooms.items()):
             last_seq = await in_db(selectors.room_last_seq)(slug)
             if last_seq is not None:
                 await self._fill_from_database(room, upto=last_seq)
+            await self._resync_removals(room)
             await self._resync_circle(room)
             await self.refresh_presence(slug)
+
+    async def _resync_blocks(self) -> None:
+        """Blocks made meanwhile on other processes. Only added: an unblock that was lost
+        leaves its maker's connections hiding that person until they reconnect, the safe side."""
+        if not self._by_identity:
+            return
+        blocks = await in_db(blocked_by_each)(list(self._by_identity))
+        for identity_key, blocked in blocks.items():
+            for _slug, outbox in self._by_identity.get(identity_key, ()):
+                outbox.blocked_authors |= blocked
+
+    async def _resync_removals(self, room: LocalRoom) -> None:
+        """Messages moderators removed meanwhile: told again to everyone here (a page that
+        never showed one ignores it)."""
+        if room.delivered is None:
+            return
+        removed = await in_db(selectors.removed_seqs)(room.slug, upto=room.delivered)
+        for seq in removed:
+            room.notify_all(message_removed_frame(seq=seq))
 
     async def _resync_circle(self, room: LocalRoom) -> None:
         """Catch up a facilitated state changed while the backplane was away."""

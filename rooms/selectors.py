@@ -134,6 +134,19 @@ def room_events_between(slug: str, *, after: int, upto: int) -> list[RoomEvent]:
     ]
 
 
+def removed_seqs(slug: str, *, upto: int, limit: int = 500) -> list[int]:
+    """The seqs of the room's removed messages up to ``upto``, the newest ``limit`` of them
+    (removed messages are few, and gone with the rest after the retention period)."""
+    seqs = list(
+        Message.objects.filter(
+            room__slug=slug, status=Message.Status.REMOVED, seq__isnull=False, seq__lte=upto
+        )
+        .order_by("-seq")
+        .values_list("seq", flat=True)[:limit]
+    )
+    return [seq for seq in reversed(seqs) if seq is not None]
+
+
 def open_rooms() -> list[Room]:
     return list(Room.objects.filter(is_open=True).order_by("kind", "title"))
 

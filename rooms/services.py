@@ -196,16 +196,24 @@ async def file_report(*, member: Member, seq: int, reason: str) -> None:
 async def block_author(
     *, member: Member, seq: int | None, alias: str | None, blocked: bool
 ) -> BlockTarget:
-    """Block (or unblock) the author of message ``seq`` here, or whoever goes by ``alias``."""
+    """Block (or unblock) the author of message ``seq`` here, or whoever goes by ``alias``.
+
+    The blocker's connections to this process stop (or start again) receiving that person's
+    messages before the answer, whatever becomes of the event that tells the other processes."""
     if seq is not None:
         _check_seen(member, seq)
-    return await in_db(set_block)(
+    change = await in_db(set_block)(
         blocker_key=member.identity_key,
         room_id=member.room_id,
         seq=seq,
         alias=alias,
         blocked=blocked,
     )
+    hub = await get_hub()
+    hub.apply_block(
+        blocker_key=member.identity_key, blocked_key=change.blocked_key, blocked=blocked
+    )
+    return change.target
 
 
 def _check_seen(member: Member, seq: int) -> None:

@@ -79,20 +79,24 @@ def new_backplane() -> Backplane:
     return LocalBackplane()
 
 
-def publish_from_sync(*, room: str | None, payload: str) -> None:
+def publish_from_sync(*, room: str | None, payload: str) -> bool:
     """Publish a room event (or, with ``room=None``, a control event) from synchronous code.
 
-    Used by moderation actions and releases, which run in request threads. Without Redis the
-    event goes to the hubs of this process on their own event loops.
+    Used by moderation actions, releases, blocks and facilitators' commands, which run in request
+    or database threads after their change is committed. Never raises: the change is stored and
+    stands, and an event Redis did not take is logged and returns False. Hubs catch up on what
+    they missed when their own connection comes back (``RoomHub._resync``: messages, removals,
+    blocks, the facilitated state). Without Redis the event goes to the hubs of this process on
+    their own event loops.
     """
     if uses_redis():
         from rooms.backplane.redis import publish_sync
 
-        publish_sync(settings.REDIS_URL, room=room, payload=payload)
-        return
+        return publish_sync(settings.REDIS_URL, room=room, payload=payload)
     from rooms.backplane.local import publish_to_local_backplanes
 
     publish_to_local_backplanes(room=room, payload=payload)
+    return True
 
 
 def backplane_healthy() -> bool:

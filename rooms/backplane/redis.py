@@ -284,10 +284,16 @@ def presence_counts_sync(url: str, rooms: list[str]) -> dict[str, int]:
     return {room: int(total) for room, total in zip(rooms, totals, strict=True)}
 
 
-def publish_sync(url: str, *, room: str | None, payload: str) -> None:
-    """Publish from synchronous code (request threads): a room event, or a control event."""
+def publish_sync(url: str, *, room: str | None, payload: str) -> bool:
+    """Publish from synchronous code (request threads): a room event, or a control event.
+    False, logged, if Redis did not take it (see ``rooms.backplane.publish_from_sync``)."""
     channel = CONTROL_CHANNEL if room is None else ROOM_CHANNEL + room
-    _sync_client(url).publish(channel, payload)
+    try:
+        _sync_client(url).publish(channel, payload)
+    except (redis.RedisError, OSError):
+        logger.warning("a live event could not be published: redis did not answer")
+        return False
+    return True
 
 
 def ping_sync(url: str) -> bool:
