@@ -15,6 +15,7 @@ from django.utils import timezone
 from moderation.live import announce_flag_on_commit
 from moderation.models import AuditEntry, Flag, Sanction
 from moderation.sanctions import describe_wait, impose
+from rooms.errors import RoomError
 from rooms.events import publish_to_identity
 from rooms.models import Message
 from rooms.protocol import CloseCode, ErrorCode, error_frame, notice_frame
@@ -92,7 +93,10 @@ def _apply(
     if action == FlagAction.RELEASE:
         if message.status != Message.Status.HELD:
             raise ActionRefused("Only a held message can be released.")
-        release_held_message(message)
+        try:
+            release_held_message(message)
+        except RoomError:  # the room closed: it takes no new message, released or sent
+            raise ActionRefused(ROOM_CLOSED_FOR_RELEASE) from None
     elif action == FlagAction.REMOVE:
         if message.status == Message.Status.REMOVED:
             raise ActionRefused("This message has already been removed.")
@@ -150,6 +154,10 @@ def lift_sanction(*, sanction_id: int, moderator: User, reason: str = "") -> San
     return sanction
 
 
+ROOM_CLOSED_FOR_RELEASE = (
+    "This room is closed, so the message cannot be shown there now. Release it when the room "
+    "opens again, or remove it."
+)
 UNMUTED = "A moderator lifted the pause on your messages. You can write again."
 
 

@@ -316,6 +316,32 @@ async def test_a_ban_holds_when_its_live_event_is_lost(connect, room, mod_client
     assert await reader.silent()
 
 
+def test_releasing_into_a_closed_room_is_refused_with_a_reason_and_changes_nothing(
+    mod_client, room
+):
+    held = Message.objects.create(
+        room=room,
+        author_key="k" * 32,
+        alias="Quiet Heron",
+        client_id="c1",
+        body="you idiot",
+        status=Message.Status.HELD,
+        hold_reason="harassment",
+    )
+    flag = Flag.objects.create(room=room, message=held, kind=Flag.Kind.HELD)
+    room.is_open = False
+    room.save(update_fields=["is_open"])
+
+    response = mod_client.post(f"/api/moderation/flags/{flag.pk}/resolve/", {"action": "release"})
+
+    assert response.status_code == 409
+    assert "closed" in response.json()["detail"]
+    flag.refresh_from_db()
+    held.refresh_from_db()
+    assert flag.status == Flag.Status.OPEN and held.status == Message.Status.HELD
+    assert held.seq is None and not AuditEntry.objects.exists()
+
+
 def test_facilitators_cannot_mute_or_ban_across_every_room(room):
     from tests.scheduling.factories import client_for, make_session, make_user
 
