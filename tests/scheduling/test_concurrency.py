@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 
-from rooms.scheduling.models import RSVP
-from rooms.scheduling.selectors import occurrence_key
+from rooms.scheduling.models import RSVP, Occurrence
+from rooms.scheduling.selectors import occurrence_key, token_hash
 from tests.scheduling.factories import make_session
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -98,3 +99,36 @@ def test_parallel_cancellations_promote_in_order_without_overbooking():
     }
     # The three seats went to the first three in line, not to anyone who came later.
     assert promoted == {token for _, token in waiting[:3]}
+
+
+def test_a_cancel_racing_a_new_token_for_the_same_rsvp_is_a_404_not_a_500():
+    """The cancel reads the RSVP by its token, then waits for the occurrence's lock, which an
+    RSVP again (or a claim) holds while it gives the RSVP a new token: the old token then
+    cancels nothing. It used to look the RSVP up by the old token again and fail (500)."""
+    session = make_session(capacity=3)
+    url = f"/api/v1/sessions/{session.pk}/occurrences/{occurrence_key(session.start)}/rsvp/"
+    browser = Client()
+    old_token = browser.post(url, content_type="application/json").json()["token"]
+    locked = threading.Event()
+
+    def new_token_under_the_lock() -> None:
+        try:
+            with transaction.atomic():  # as rsvp_create does for someone's live RSVP
+                row = Occurrence.objects.select_for_update().get()
+                RSVP.objects.filter(occurrence=row).update(token_hash=token_hash("new-token"))
+                locked.set()
+                time.sleep(0.5)  # the cancel below is now waiting for the lock
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=new_token_under_the_lock)
+    thread.start()
+    assert locked.wait(10)
+    response = Client().post(
+        "/api/v1/rsvps/cancel/", {"token": old_token}, content_type="application/json"
+    )
+    thread.join(10)
+
+    assert response.status_code == 404, response.content
+    assert "token" in response.json()["detail"]
+    assert RSVP.objects.get().status == RSVP.Status.CONFIRMED

@@ -163,24 +163,16 @@ def rsvp_cancel(*, token: str, now: datetime | None = None) -> RsvpCancelled:
     now = now or timezone.now()
     digest = selectors.token_hash(token)
     with transaction.atomic():
-        occurrence_id = (
-            RSVP.objects.filter(token_hash=digest).values_list("occurrence_id", flat=True).first()
-        )
-        if occurrence_id is None:
-            raise NotFound("No RSVP has this token.")
-        row = (
-            Occurrence.objects.select_for_update()
-            .select_related("session__facilitator", "session__room")
-            .get(pk=occurrence_id)
-        )
-        rsvp = RSVP.objects.get(token_hash=digest)
+        # Read under the lock: an RSVP again or a claim may give it a new token meanwhile, and
+        # then this token cancels nothing (404), as it would a moment later.
+        rsvp = _locked_rsvp(digest)
+        row = rsvp.occurrence
         promoted = 0
         if rsvp.status != RSVP.Status.CANCELLED:
             rsvp.status = RSVP.Status.CANCELLED
             rsvp.updated_at = now
             rsvp.save(update_fields=["status", "updated_at"])
             promoted = promote(row, row.session, now)
-    rsvp.occurrence = row
     return RsvpCancelled(info=selectors.rsvp_info(rsvp), promoted=promoted)
 
 
