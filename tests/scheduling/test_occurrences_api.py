@@ -123,6 +123,8 @@ def test_pagination():
         ({"from": "2026-13-45T00:00:00Z"}, "from"),
         ({"from": "0001-01-01T00:00:00+14:00"}, "from"),
         ({"from": "1990-01-01T00:00:00Z", "to": "1990-02-01T00:00:00Z"}, "from"),
+        # Without "to": its default, 30 days later, would be past the end of time (was a 500).
+        ({"from": "9999-12-31T00:00:00Z"}, "from"),
         ({"from": "2027-01-02T00:00:00Z", "to": "2027-01-01T00:00:00Z"}, "to"),
         ({"from": "2027-01-01T00:00:00Z", "to": "2029-01-01T00:00:00Z"}, "to"),
         ({"facilitator": "me"}, "facilitator"),

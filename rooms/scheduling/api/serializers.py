@@ -131,9 +131,10 @@ class OccurrenceQuerySerializer(TopicQuerySerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         after = attrs.get("from") or timezone.now()
-        before = attrs.get("to") or after + timedelta(days=30)
+        # Before the default "to" is computed: 30 days after 9999-12-31 is past datetime's end.
         if not EARLIEST <= after < LATEST:
             raise serializers.ValidationError({"from": ["Must be between 2000 and 2100."]})
+        before = attrs.get("to") or after + timedelta(days=30)
         if before <= after:
             raise serializers.ValidationError({"to": ["Must be after from."]})
         if before - after > MAX_RANGE:
