@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -285,3 +286,36 @@ def test_a_timing_change_may_not_drop_an_occurrence_people_rsvped_to():
     )
     assert longer.status_code == 200, longer.json()
     assert longer.json()["recurrence"]["count"] == 20
+
+
+@pytest.mark.parametrize("written", ["wall time", "with its offset", "in UTC"])
+def test_a_full_update_of_a_series_under_way_may_repeat_its_start_however_written(written):
+    """A PUT sends every field, the start too. Repeating the start of a series that has begun
+    changes nothing and is no reason to refuse; written without an offset (wall time in the
+    session's zone) it used to compare as a change, and a change must be in the future."""
+    session = make_session()
+    GroupSession.objects.filter(pk=session.pk).update(start=session.start - timedelta(days=14))
+    session.refresh_from_db()
+    local = session.start.astimezone(ZoneInfo(session.time_zone))
+    start = {
+        "wall time": local.replace(tzinfo=None).isoformat(),
+        "with its offset": local.isoformat(),
+        "in UTC": session.start.isoformat(),
+    }[written]
+    data = body(title="Renamed", start=start, time_zone=session.time_zone, topic=session.topic)
+    data["recurrence"] = {"frequency": "weekly"}
+
+    response = client_for(session.facilitator).put(
+        f"{SESSIONS}{session.pk}/", data, content_type="application/json"
+    )
+
+    assert response.status_code == 200, response.json()
+    session.refresh_from_db()
+    assert session.title == "Renamed"
+    assert session.start == local.astimezone(UTC)
+    # A start that really moves into the past is still refused.
+    data["start"] = (local - timedelta(days=1)).replace(tzinfo=None).isoformat()
+    moved = client_for(session.facilitator).put(
+        f"{SESSIONS}{session.pk}/", data, content_type="application/json"
+    )
+    assert moved.status_code == 400 and "start" in moved.json()

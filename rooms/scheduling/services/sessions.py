@@ -22,7 +22,12 @@ from rooms.scheduling.errors import ErrorCode, InvalidInput, SchedulingError
 from rooms.scheduling.models import FACILITATORS_GROUP, RSVP, GroupSession, Occurrence
 from rooms.scheduling.recurrence import Recurrence
 from rooms.scheduling.services.occurrences import announce_window_change, promote
-from rooms.scheduling.services.timing import check_capacity, schedule_from, timing_fields
+from rooms.scheduling.services.timing import (
+    check_capacity,
+    is_same_start,
+    schedule_from,
+    timing_fields,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -151,7 +156,8 @@ def _retime(
         recurrence=recurrence,
         rrule=rrule,
         now=now,
-        must_be_future=start is not None and start != session.start,
+        must_be_future=start is not None
+        and not is_same_start(start, session.start, time_zone or session.time_zone),
     )
     kept = _upcoming_rows(session, now).filter(
         Q(rsvps__status__in=selectors.LIVE)

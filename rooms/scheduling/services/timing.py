@@ -77,6 +77,17 @@ def schedule_from(
     return Schedule(start=local_start, duration=timedelta(minutes=minutes), recurrence=parsed)
 
 
+def is_same_start(start: datetime, stored: datetime, time_zone: str) -> bool:
+    """Whether ``start`` as given (a start without an offset is wall time in ``time_zone``)
+    names the stored instant: an update that repeats a series' start changes nothing, even
+    once the series has begun, however the start is written."""
+    try:
+        given = resolve_start(start.replace(microsecond=0), zone_named(time_zone))
+    except RecurrenceError:
+        return False  # schedule_from answers why
+    return given == stored
+
+
 def _recurrence(
     *,
     recurrence: Recurrence | None,
