@@ -55,7 +55,7 @@ async def post_message(*, member: Member, body: str, client_id: str) -> Posted:
     _check_length(decision.body, written_out=True)
     sent = await in_db(record_send)(member, client_id, decision)
     if sent.sender.earlier is not None:
-        return _answer_as_before(client_id, sent.sender.earlier)
+        return _answer_as_before(client_id, sent.sender.earlier, decision)
     _check_not_sanctioned(sent.sender)
     _refuse_blocked(decision)
     message = sent.message
@@ -114,16 +114,28 @@ def _check_length(text: str, *, written_out: bool) -> None:
         )
 
 
-def _answer_as_before(client_id: str, earlier: EarlierSend) -> Posted:
-    """A send repeated with the same client_id is answered as the first one was."""
+def _answer_as_before(
+    client_id: str, earlier: EarlierSend, decision: Decision | None = None
+) -> Posted:
+    """A send repeated with the same client_id is answered as the first one was. A held one
+    is told again what to do: ``decision`` (the resend's own review, when it was reviewed)
+    names what to remove, as the first answer did."""
     if earlier.seq is not None:
         return Posted(client_id=client_id, seq=earlier.seq)
-    return Posted(
-        client_id=client_id,
-        seq=None,
-        held_reason=earlier.hold_reason or "review",
-        held_detail="This message is waiting for a moderator. Nobody else can see it yet.",
-    )
+    reason = earlier.hold_reason or "review"
+    if decision is not None and decision.reason == reason and decision.detail:
+        detail = decision.detail
+    else:
+        detail = HELD_AGAIN.get(reason, WAITING_FOR_A_MODERATOR)
+    return Posted(client_id=client_id, seq=None, held_reason=reason, held_detail=detail)
+
+
+WAITING_FOR_A_MODERATOR = "This message is waiting for a moderator. Nobody else can see it yet."
+# A held message's reason, where the author (not a moderator) has something to do.
+HELD_AGAIN = {
+    "pii": "Your message looks like it contains a personal detail. To keep everyone anonymous, "
+    "please remove it and send again.",
+}
 
 
 def _check_not_sanctioned(sender: SenderRecord) -> None:

@@ -44,8 +44,11 @@ async def test_message_with_a_phone_number_is_held_and_explained(connect, room):
     assert await reader.silent()
     message = await sync_to_async(Message.objects.get)()
     assert (message.seq, message.status) == (None, "held")
-    # Resending the same frame answers the same way, without a second copy.
-    assert (await author.say("text me on 07700 900123", client_id="p-1"))["type"] == "held"
+    # Resending the same frame (after a reconnect) answers the same way, without a second copy,
+    # and still says what to remove: not "waiting for a moderator", which would leave the
+    # author waiting for a release that a personal detail never gets.
+    again = await author.say("text me on 07700 900123 if you want to talk", client_id="p-1")
+    assert (again["type"], again["reason"], again["detail"]) == ("held", "pii", held["detail"])
     assert await sync_to_async(Message.objects.count)() == 1
     # Edited and resent: delivered, and it takes seq 1 (the held one took none).
     ack = await author.say("DM me here if you want to talk", client_id="p-2")

@@ -97,6 +97,8 @@ async def test_a_held_resend_refused_by_the_rate_limit_is_still_held(
     answer = await client.say("my number is 07700 900123", client_id="held-once")
 
     assert answer["type"] == "held" and answer["client_id"] == "held-once"
+    # Not reviewed again (the limits answered first), but still told to remove the detail.
+    assert answer["reason"] == "pii" and "remove it" in answer["detail"]
 
 
 async def _sanction(identity_key: str, kind: Sanction.Kind) -> None:
