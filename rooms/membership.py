@@ -65,6 +65,15 @@ class Member:
     seated: bool = False  # a participant of a session room, with a seat in its circle
 
 
+def check_could_have_seen(member: Member, seq: int) -> None:
+    """A report, a block or a reaction names a message this person could have seen. Messages
+    from before they first came are not shown to them, and answering for those would tell a
+    newcomer what was said before they arrived (a block's answer names the author, a
+    reaction's the counts)."""
+    if seq <= member.sees_after:
+        raise RoomError(ErrorCode.NOT_FOUND, "There is no message with that number here.")
+
+
 async def join_room(
     *,
     slug: str,

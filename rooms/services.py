@@ -22,7 +22,7 @@ from rooms.db import in_db
 from rooms.errors import RoomError
 from rooms.events import publish_message_from_sync, publish_removal
 from rooms.hub import get_hub
-from rooms.membership import Member
+from rooms.membership import Member, check_could_have_seen
 from rooms.message_store import (
     EarlierSend,
     SenderRecord,
@@ -193,7 +193,7 @@ async def file_report(*, member: Member, seq: int, reason: str) -> None:
     reporting what they saw, but one script cannot bury the moderators' queue. A report over
     it is refused with ``rate_limited`` and a wait, never dropped in silence.
     """
-    _check_seen(member, seq)
+    check_could_have_seen(member, seq)
     await _take_token_or_refuse(
         f"report:{member.identity_key}",
         burst=settings.HEARTH_REPORT_BURST,
@@ -213,7 +213,7 @@ async def block_author(
     The blocker's connections to this process stop (or start again) receiving that person's
     messages before the answer, whatever becomes of the event that tells the other processes."""
     if seq is not None:
-        _check_seen(member, seq)
+        check_could_have_seen(member, seq)
     change = await in_db(set_block)(
         blocker_key=member.identity_key,
         room_id=member.room_id,
@@ -226,14 +226,6 @@ async def block_author(
         blocker_key=member.identity_key, blocked_key=change.blocked_key, blocked=blocked
     )
     return change.target
-
-
-def _check_seen(member: Member, seq: int) -> None:
-    """A report or a block names a message this person could have seen. Messages from before
-    they first came are not shown to them, and answering for those would tell a newcomer who
-    wrote what before they arrived (a block's answer names the author)."""
-    if seq <= member.sees_after:
-        raise RoomError(ErrorCode.NOT_FOUND, "There is no message with that number here.")
 
 
 async def _take_rate_token(member: Member) -> None:

@@ -10,13 +10,14 @@ from rooms.circle import services
 from rooms.circle.frames import CircleFrame, FacilitateFrame, PassFrame, ReactFrame
 from rooms.db import in_db
 from rooms.errors import RoomError
-from rooms.membership import Member
+from rooms.membership import Member, check_could_have_seen
 from rooms.protocol import ErrorCode
 
 
 async def run_circle_frame(*, member: Member, frame: CircleFrame) -> None:
     """Apply the frame; its effect reaches everyone (this connection too) as room frames."""
     if isinstance(frame, ReactFrame):
+        check_could_have_seen(member, frame.seq)
         await in_db(services.react)(
             room_id=member.room_id,
             room_slug=member.room_slug,

@@ -130,7 +130,9 @@ async def test_blocking_a_name_nobody_goes_by_is_not_found_and_ones_own_is_refus
     assert (await mine.receive_type("error"))["code"] == "cannot_block_self"
 
 
-async def test_a_newcomer_cannot_report_or_block_messages_from_before_they_came(connect, room):
+async def test_a_newcomer_cannot_report_block_or_react_to_messages_from_before_they_came(
+    connect, room
+):
     """A newcomer sees no history, so a report or block of an earlier seq names something they
     never saw; answering it would tell them who wrote what (a block's answer names the author)."""
     writer, _ = await connect(room.slug)
@@ -141,6 +143,9 @@ async def test_a_newcomer_cannot_report_or_block_messages_from_before_they_came(
         refused = await newcomer.receive_type("error")
         assert refused["code"] == "not_found" and refused["seq"] == earlier
         assert "Brave" not in refused["detail"]
+    # Nor react to one: the reactions frame would show it exists and how it was received.
+    await newcomer.send(type="react", seq=earlier, reaction="hear_you")
+    assert (await newcomer.receive_type("error"))["code"] == "not_found"
     later = (await writer.say("written while the newcomer is here"))["seq"]
     await newcomer.send(type="block", seq=later)
     assert (await newcomer.receive_type("block_ack"))["seq"] == later
