@@ -528,10 +528,10 @@ def _flush_presence(room: LocalRoom) -> None:
 
 def name_keeping_interval() -> float:
     """Seconds between two ``keep_names`` runs: HEARTH_NAME_KEEP_SECONDS, and at most a quarter
-    of the retention period, so that a name is marked several times before it could be freed."""
-    interval = float(settings.HEARTH_NAME_KEEP_SECONDS)
-    retention = settings.HEARTH_RETENTION_HOURS * 3600
-    return min(interval, retention / 4) if retention else interval
+    of the time after which the purge frees an unused name (the retention period, and at least
+    an hour: ``rooms.retention``), so that a name is marked several times before it could be."""
+    freed_after = max(settings.HEARTH_RETENTION_HOURS, 1) * 3600
+    return min(float(settings.HEARTH_NAME_KEEP_SECONDS), freed_after / 4)
 
 
 def _cancel(handle: asyncio.TimerHandle | asyncio.Task[None] | None) -> None:

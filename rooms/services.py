@@ -14,8 +14,10 @@ from django.db import transaction
 from moderation.blocks import BlockTarget, set_block
 from moderation.decision import Action, Decision
 from moderation.flags import report_message
+from moderation.normalize import normalize
 from moderation.review import review
 from moderation.sanctions import describe_wait
+from moderation.sanitize import sanitize
 from moderation.watchlist import current_rules
 from rooms.circle.seats import check_turn
 from rooms.db import in_db
@@ -52,7 +54,6 @@ async def post_message(*, member: Member, body: str, client_id: str) -> Posted:
     if refusal is not None:
         return await _unless_sent_before(member, client_id, refusal)
     decision = review(text, watched=await current_rules())
-    _check_length(decision.body, written_out=True)
     sent = await in_db(record_send)(member, client_id, decision)
     if sent.sender.earlier is not None:
         return _answer_as_before(client_id, sent.sender.earlier, decision)
@@ -97,13 +98,16 @@ def _validate_body(body: str) -> str:
     if not text:
         raise RoomError(ErrorCode.EMPTY)
     _check_length(text, written_out=False)
+    if not text.isascii():  # ASCII is never longer once normalised; the rest may be
+        _check_length(sanitize(normalize(text)), written_out=True)
     return text
 
 
 def _check_length(text: str, *, written_out: bool) -> None:
     """The limit holds for what is typed and again for what is stored: normalising spells some
     characters out in full (one ligature of U+FDFA is 18 letters), and a message that grows past
-    the limit would reach every screen in the room as many times its size."""
+    the limit would reach every screen in the room as many times its size. Checked before the
+    limits, so that a refused body costs no turn at the rate limit or slow mode."""
     limit = settings.HEARTH_MAX_BODY_CHARS
     if len(text) > limit:
         counted = " once its special characters are written out" if written_out else ""
