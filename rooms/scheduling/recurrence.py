@@ -24,6 +24,9 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from dateutil import rrule as du
 
+# The years Hearth schedules in: every date a client gives is checked against them first, as
+# arithmetic near datetime's ends (year 1, year 9999) overflows.
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
 MAX_COUNT = 520  # ten years of weekly sessions
 MAX_SERIES_DAYS = 3660  # a series ends within about ten years of its start
 MAX_RRULE_CHARS = 300
@@ -333,17 +336,21 @@ def _until_of(text: str | None, *, start: datetime) -> date | None:
     assert isinstance(zone, ZoneInfo)
     try:
         if _UNTIL_DATE.match(text):
-            return datetime.strptime(text, "%Y%m%d").date()
-        if _UNTIL_LOCAL.match(text):
-            wall = datetime.strptime(text, "%Y%m%dT%H%M%S")
-        elif _UNTIL_UTC.match(text):
-            instant = datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-            wall = wall_time(instant, zone)
+            until = datetime.strptime(text, "%Y%m%d").date()
         else:
-            raise ValueError(text)
+            if _UNTIL_LOCAL.match(text):
+                wall = datetime.strptime(text, "%Y%m%dT%H%M%S")
+            elif _UNTIL_UTC.match(text):
+                instant = datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+                wall = wall_time(instant, zone)
+            else:
+                raise ValueError(text)
+            # The occurrence on UNTIL's own day is in the series only if it starts by then.
+            until = wall.date() if wall.time() >= start.time() else wall.date() - timedelta(days=1)
     except (ValueError, OverflowError):
         raise RecurrenceError(
             "rrule", "UNTIL must be a date (20270131) or a UTC time (20270131T235959Z)."
         ) from None
-    # The occurrence on UNTIL's own day is in the series only if it starts by then.
-    return wall.date() if wall.time() >= start.time() else wall.date() - timedelta(days=1)
+    if not EARLIEST.year <= until.year < LATEST.year:  # date arithmetic at the ends overflows
+        raise RecurrenceError("rrule", "UNTIL must be a date between 2000 and 2100.")
+    return until

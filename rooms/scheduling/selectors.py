@@ -20,7 +20,7 @@ from rooms.models import Room
 from rooms.scheduling import ics
 from rooms.scheduling.errors import NotFound
 from rooms.scheduling.models import FACILITATORS_GROUP, RSVP, GroupSession, Occurrence
-from rooms.scheduling.recurrence import Schedule, parse_rrule, zone_named
+from rooms.scheduling.recurrence import EARLIEST, LATEST, Schedule, parse_rrule, zone_named
 from rooms.scheduling.window import ALWAYS_OPEN, WindowState, window_state
 
 MAX_DURATION = timedelta(minutes=480)
@@ -41,9 +41,11 @@ def parse_occurrence_key(key: str) -> datetime | None:
     if len(key) != 16:
         return None
     try:
-        return datetime.strptime(key, KEY_FORMAT).replace(tzinfo=UTC)
+        start = datetime.strptime(key, KEY_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         return None
+    # No occurrence lies outside these years, and looking one up near datetime's ends overflows.
+    return start if EARLIEST <= start < LATEST else None
 
 
 def token_hash(token: str) -> str:

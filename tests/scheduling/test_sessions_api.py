@@ -221,6 +221,8 @@ BAD_INPUT = [
     ("end before start", {"duration_minutes": None, "end": _naive(2)}, "end"),
     ("start in the past", {"start": _naive(-1)}, "start"),
     ("start far ahead", {"start": _naive(800)}, "start"),
+    # Date arithmetic on the day before 0001-01-01 overflowed (was a 500).
+    ("until year 1", {"recurrence": None, "rrule": "FREQ=WEEKLY;UNTIL=00010101T000000"}, "rrule"),
     ("start in year 9999", {"start": "9999-12-31T23:59:59"}, "start"),
     ("start not a date", {"start": "next tuesday"}, "start"),
     ("unknown time zone", {"time_zone": "Mars/Olympus"}, "time_zone"),

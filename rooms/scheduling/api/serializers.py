@@ -7,7 +7,7 @@ no serializer saves anything or reads the database.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -16,11 +16,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from rooms.scheduling.models import RSVP, GroupSession
-from rooms.scheduling.recurrence import MAX_COUNT, Frequency, Recurrence
+from rooms.scheduling.recurrence import EARLIEST, LATEST, MAX_COUNT, Frequency, Recurrence
 from rooms.scheduling.selectors import room_path, schedule_of
 
 MAX_RANGE = timedelta(days=366)
-EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
 MAX_ID = 2**63 - 1
 
 
