@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -49,7 +50,14 @@ from rooms.events import (
     encode_presence_event,
 )
 from rooms.outbox import Frame, Outbox
-from rooms.protocol import message_removed_frame, presence_frame, status_frame
+from rooms.protocol import (
+    CloseCode,
+    ErrorCode,
+    error_frame,
+    message_removed_frame,
+    presence_frame,
+    status_frame,
+)
 from rooms.pseudonym_store import keep_pseudonyms
 
 logger = logging.getLogger(__name__)
@@ -100,6 +108,7 @@ class RoomHub:
         self._presence_writes: dict[str, _PresenceWrites] = {}
         self._degraded = False
         self._name_keeper: asyncio.Task[None] | None = None
+        self._resync_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.backplane.start(
@@ -109,6 +118,7 @@ class RoomHub:
 
     async def close(self) -> None:
         _cancel(self._name_keeper)
+        _cancel(self._resync_task)
         for room in self._rooms.values():
             _cancel(room.gap_fill)
             _cancel(room.presence_flush)
@@ -459,20 +469,32 @@ class RoomHub:
         for room in self._rooms.values():
             room.notify_all(frame)
         if healthy:
-            asyncio.get_running_loop().create_task(self._resync())
+            _cancel(self._resync_task)
+            self._resync_task = asyncio.get_running_loop().create_task(self._resync())
 
     async def _resync(self) -> None:
         """After an outage: catch every room up from the database (messages, removals, the
-        facilitated state), the blocks of everyone here, and recount presence. Events published
-        meanwhile were lost (``rooms.backplane.publish_from_sync``)."""
-        await self._resync_blocks()
+        facilitated state, whether it is still open), the blocks of everyone here, and recount
+        presence. Events published meanwhile by other processes were lost
+        (``rooms.backplane.publish_from_sync``). Each step stands alone: one that fails is
+        logged and the others still run."""
+        await _catch_up("the blocks", self._resync_blocks)
         for slug, room in list(self._rooms.items()):
-            last_seq = await in_db(selectors.room_last_seq)(slug)
-            if last_seq is not None:
-                await self._fill_from_database(room, upto=last_seq)
-            await self._resync_removals(room)
-            await self._resync_circle(room)
-            await self.refresh_presence(slug)
+            await _catch_up("a room", functools.partial(self._resync_room, slug, room))
+
+    async def _resync_room(self, slug: str, room: LocalRoom) -> None:
+        last_seq = await in_db(selectors.room_last_seq)(slug)
+        if last_seq is not None:
+            await self._fill_from_database(room, upto=last_seq)
+        await self._resync_removals(room)
+        await self._resync_circle(room)
+        if not await in_db(selectors.room_is_open)(slug):  # ended by its facilitator meanwhile
+            self.close_locally(
+                slug, frame=error_frame(ErrorCode.ROOM_CLOSED), close_code=CloseCode.ROOM_CLOSED
+            )
+            return
+        self._fire_timer_now(room)  # a session's room reads its window again
+        await self.refresh_presence(slug)
 
     async def _resync_blocks(self) -> None:
         """Blocks made meanwhile on other processes. Only added: an unblock that was lost
@@ -524,6 +546,13 @@ def _flush_presence(room: LocalRoom) -> None:
     room.presence_sent = room.participants
     room.presence_sent_at = asyncio.get_running_loop().time()
     room.notify_all(presence_frame(participants=room.participants))
+
+
+async def _catch_up(what: str, step: Callable[[], Awaitable[None]]) -> None:
+    try:
+        await step()
+    except Exception:
+        logger.exception("after the backplane came back, %s could not be caught up", what)
 
 
 def name_keeping_interval() -> float:

@@ -105,6 +105,11 @@ def room_catch_up(room_id: int) -> RoomCatchUp:
     return RoomCatchUp(last_seq=int(row[0]), facilitated=bool(row[1]))
 
 
+def room_is_open(slug: str) -> bool:
+    """Whether the room takes people and messages (a deleted room does not)."""
+    return Room.objects.filter(slug=slug, is_open=True).exists()
+
+
 def room_last_seq(slug: str) -> int | None:
     return Room.objects.filter(slug=slug).values_list("last_seq", flat=True).first()
 

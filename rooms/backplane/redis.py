@@ -18,6 +18,7 @@ import contextlib
 import logging
 import os
 import secrets
+import weakref
 from typing import Any
 
 import redis
@@ -97,6 +98,11 @@ def _room_of(channel: str) -> str:
     return channel[len(ROOM_CHANNEL) :]
 
 
+# Every started Redis backplane of this process, for events Redis did not take from a request
+# thread: those still reach this process's own rooms (see ``publish_sync``).
+_running: weakref.WeakSet[RedisBackplane] = weakref.WeakSet()
+
+
 class RedisBackplane:
     def __init__(self, url: str) -> None:
         self._url = url
@@ -109,6 +115,7 @@ class RedisBackplane:
         self._on_event: RoomEventHandler | None = None
         self._on_control: ControlHandler | None = None
         self._on_status: StatusHandler | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._set_presence = self._redis.register_script(_SET_PRESENCE)
         self._presence_total = self._redis.register_script(_PRESENCE_TOTAL)
@@ -121,6 +128,8 @@ class RedisBackplane:
         self._on_event = on_event
         self._on_control = on_control
         self._on_status = on_status
+        self._loop = asyncio.get_running_loop()
+        _running.add(self)
         try:
             await self._beat()
             await self._connect()
@@ -132,7 +141,22 @@ class RedisBackplane:
             asyncio.create_task(self._beat_forever(), name="hearth-redis-heartbeat"),
         ]
 
+    def deliver_threadsafe(self, *, room: str | None, payload: str) -> None:
+        """Hand an event to this backplane's handlers on its own loop, as if Redis had."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(self._deliver, room, payload)
+
+    def _deliver(self, room: str | None, payload: str) -> None:
+        if room is None:
+            if self._on_control is not None:
+                self._on_control(payload)
+        elif self._on_event is not None and room in self._followed:
+            self._on_event(room, payload)
+
     async def close(self) -> None:
+        _running.discard(self)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -286,12 +310,15 @@ def presence_counts_sync(url: str, rooms: list[str]) -> dict[str, int]:
 
 def publish_sync(url: str, *, room: str | None, payload: str) -> bool:
     """Publish from synchronous code (request threads): a room event, or a control event.
-    False, logged, if Redis did not take it (see ``rooms.backplane.publish_from_sync``)."""
+    False, logged, if Redis did not take it (see ``rooms.backplane.publish_from_sync``); the
+    rooms of this process then get it all the same, as the in-process backplane would."""
     channel = CONTROL_CHANNEL if room is None else ROOM_CHANNEL + room
     try:
         _sync_client(url).publish(channel, payload)
     except (redis.RedisError, OSError):
         logger.warning("a live event could not be published: redis did not answer")
+        for backplane in list(_running):
+            backplane.deliver_threadsafe(room=room, payload=payload)
         return False
     return True
 

@@ -67,6 +67,8 @@ async def test_an_unstorable_name_or_id_is_a_bad_frame_and_the_connection_stays(
         '{"type":{}}',
         '{"type":"react","seq":1,"reaction":[]}',
         '{"type":"react","seq":1,"reaction":{"a":1}}',
+        # Already a bad_frame before (an Enum lookup turns TypeError into ValueError): kept so
+        # that it stays one.
         '{"type":"facilitate","action":"start_round","order":[]}',
     ],
 )
