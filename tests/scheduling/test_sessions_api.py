@@ -321,3 +321,15 @@ def test_a_full_update_of_a_series_under_way_may_repeat_its_start_however_writte
         f"{SESSIONS}{session.pk}/", data, content_type="application/json"
     )
     assert moved.status_code == 400 and "start" in moved.json()
+
+
+def test_a_patched_recurrence_without_its_frequency_is_a_400_naming_it():
+    """A PATCH makes nested fields optional too; a recurrence without a frequency was a 500."""
+    session = make_session()
+    response = patch(
+        client_for(session.facilitator),
+        f"{SESSIONS}{session.pk}/",
+        {"recurrence": {"until": "2027-01-01", "count": 1}},
+    )
+    assert response.status_code == 400
+    assert response.json()["recurrence"] == {"frequency": ["This field is required."]}

@@ -64,6 +64,13 @@ class RecurrenceSerializer(serializers.Serializer):
         required=False, allow_null=True, min_value=1, max_value=MAX_COUNT
     )
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # A PATCH makes every field optional, nested ones too; but a recurrence replaces the
+        # whole rule, so it still needs its frequency (it was a KeyError, a 500).
+        if "frequency" not in attrs:
+            raise serializers.ValidationError({"frequency": ["This field is required."]})
+        return attrs
+
 
 class SessionWriteSerializer(serializers.Serializer):
     title = text(max_length=120)
