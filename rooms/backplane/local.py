@@ -13,6 +13,7 @@ import weakref
 from collections import defaultdict
 
 from rooms.backplane import ControlHandler, PresenceCount, RoomEventHandler, StatusHandler
+from rooms.backplane.handoff import LoopHandoff
 
 _lock = threading.Lock()
 # room -> {backplane instance id -> count}: several event loops (tests) may share one process.
@@ -36,7 +37,7 @@ def local_presence_counts(rooms: list[str]) -> dict[str, int]:
         return {room: sum(_presence.get(room, {}).values()) for room in rooms}
 
 
-class LocalBackplane:
+class LocalBackplane(LoopHandoff):
     def __init__(self) -> None:
         self._on_event: RoomEventHandler | None = None
         self._on_control: ControlHandler | None = None
@@ -50,19 +51,6 @@ class LocalBackplane:
         self._on_control = on_control
         self._loop = asyncio.get_running_loop()
         _started.add(self)
-
-    def deliver_threadsafe(self, *, room: str | None, payload: str) -> None:
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            return
-        loop.call_soon_threadsafe(self._deliver, room, payload)
-
-    def _deliver(self, room: str | None, payload: str) -> None:
-        if room is None:
-            if self._on_control is not None:
-                self._on_control(payload)
-        elif self._on_event is not None and room in self._followed:
-            self._on_event(room, payload)
 
     async def close(self) -> None:
         _started.discard(self)

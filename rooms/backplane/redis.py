@@ -26,6 +26,7 @@ import redis.asyncio as aioredis
 from django.conf import settings
 
 from rooms.backplane import ControlHandler, PresenceCount, RoomEventHandler, StatusHandler
+from rooms.backplane.handoff import LoopHandoff
 from rooms.backplane.local import take_local_token
 
 logger = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ def _room_of(channel: str) -> str:
 _running: weakref.WeakSet[RedisBackplane] = weakref.WeakSet()
 
 
-class RedisBackplane:
+class RedisBackplane(LoopHandoff):
     def __init__(self, url: str) -> None:
         self._url = url
         self._redis = aioredis.Redis.from_url(
@@ -140,20 +141,6 @@ class RedisBackplane:
             asyncio.create_task(self._read_forever(), name="hearth-redis-reader"),
             asyncio.create_task(self._beat_forever(), name="hearth-redis-heartbeat"),
         ]
-
-    def deliver_threadsafe(self, *, room: str | None, payload: str) -> None:
-        """Hand an event to this backplane's handlers on its own loop, as if Redis had."""
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            return
-        loop.call_soon_threadsafe(self._deliver, room, payload)
-
-    def _deliver(self, room: str | None, payload: str) -> None:
-        if room is None:
-            if self._on_control is not None:
-                self._on_control(payload)
-        elif self._on_event is not None and room in self._followed:
-            self._on_event(room, payload)
 
     async def close(self) -> None:
         _running.discard(self)

@@ -113,9 +113,8 @@ async def test_a_process_that_missed_a_block_learns_it_when_it_catches_up(
     assert await mine_elsewhere.silent(ignore=("presence", "status"))
 
 
-async def test_a_removal_whose_event_is_lost_stands_and_reaches_everyone_after_the_outage(
-    connect, room, mod_client, redis_refuses_publishes, events_missed_here
-):
+async def _removed_by_a_moderator(connect, room, mod_client):
+    """A reader, and the seq of a reported message a moderator removed: (reader, seq, response)."""
     writer, _ = await connect(room.slug)
     reader, _ = await connect(room.slug)
     seq = (await writer.say("she lives at the end of my road"))["seq"]
@@ -123,10 +122,16 @@ async def test_a_removal_whose_event_is_lost_stands_and_reaches_everyone_after_t
     await reader.send(type="report", seq=seq, reason="doxxing")
     await reader.receive_type("report_ack")
     flag = await sync_to_async(Flag.objects.get)(message__seq=seq)
-
     response = await sync_to_async(mod_client.post)(
         f"/api/moderation/flags/{flag.pk}/resolve/", {"action": "remove"}
     )
+    return reader, seq, response
+
+
+async def test_a_removal_whose_event_is_lost_stands_and_reaches_everyone_after_the_outage(
+    connect, room, mod_client, redis_refuses_publishes, events_missed_here
+):
+    reader, seq, response = await _removed_by_a_moderator(connect, room, mod_client)
 
     assert response.status_code == 200, response.content
     assert response.json()["resolution"] == "remove"
@@ -140,17 +145,7 @@ async def test_a_removal_whose_event_is_lost_stands_and_reaches_everyone_after_t
 async def test_a_removal_redis_refused_still_reaches_the_moderators_own_process_at_once(
     connect, room, mod_client, redis_refuses_publishes
 ):
-    writer, _ = await connect(room.slug)
-    reader, _ = await connect(room.slug)
-    seq = (await writer.say("she lives at the end of my road"))["seq"]
-    await reader.receive_type("message")
-    await reader.send(type="report", seq=seq, reason="doxxing")
-    await reader.receive_type("report_ack")
-    flag = await sync_to_async(Flag.objects.get)(message__seq=seq)
-
-    response = await sync_to_async(mod_client.post)(
-        f"/api/moderation/flags/{flag.pk}/resolve/", {"action": "remove"}
-    )
+    reader, seq, response = await _removed_by_a_moderator(connect, room, mod_client)
 
     assert response.status_code == 200, response.content
     assert await reader.receive_type("message_removed") == {"type": "message_removed", "seq": seq}
