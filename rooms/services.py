@@ -98,9 +98,14 @@ def _validate_body(body: str) -> str:
     if not text:
         raise RoomError(ErrorCode.EMPTY)
     _check_length(text, written_out=False)
-    if not text.isascii():  # ASCII is never longer once normalised; the rest may be
+    # Normalising never lengthens ASCII, and lengthens a character at most 18 times (U+FDFA):
+    # only a longer text of other characters pays for a second normalisation here.
+    if not text.isascii() and len(text) * _MOST_NFKC_GROWTH > settings.HEARTH_MAX_BODY_CHARS:
         _check_length(sanitize(normalize(text)), written_out=True)
     return text
+
+
+_MOST_NFKC_GROWTH = 18
 
 
 def _check_length(text: str, *, written_out: bool) -> None:

@@ -208,6 +208,7 @@ async def test_a_body_that_normalising_spells_out_past_the_limit_is_too_long(
         error = await client.say("\ufdfa" * 2000)
         assert error["type"] == "error" and error["code"] == "too_long"
         assert error["limit"] == 2000 and "written out" in error["detail"]
+    assert (await client.say("\ufdfa" * 112))["code"] == "too_long"  # 2,016 written out
     assert (await client.say("\ufdfa" * 100))["type"] == "ack"  # 1,800 once written out
     delivered = await other.receive_type("message")
     assert len(delivered["body"]) == 1800
