@@ -251,6 +251,31 @@ async def test_moderation_socket_pushes_new_flags_live(connect, room, mod_client
     await socket.disconnect()
 
 
+@pytest.mark.parametrize("change", ["left the group", "deactivated", "signed out"])
+async def test_a_moderator_who_loses_the_right_gets_no_more_flags(
+    connect, room, mod_client, moderator, change
+):
+    """Rights were checked at the handshake only: an open desk went on receiving every flag,
+    held addresses and phone numbers included."""
+    socket, connected = await _moderation_socket(session_cookie_of(mod_client))
+    assert connected
+    assert json.loads(await socket.receive_from())["type"] == "ready"
+    if change == "left the group":
+        await sync_to_async(moderator.groups.clear)()
+    elif change == "deactivated":
+        moderator.is_active = False
+        await sync_to_async(moderator.save)()
+    else:
+        await sync_to_async(mod_client.logout)()
+
+    writer, _ = await connect(room.slug)
+    held = await writer.say("She lives at 14 Elm Street, call her on 07700 900123")
+    assert held["type"] == "held"
+
+    closed = await socket.receive_output(timeout=3)
+    assert closed == {"type": "websocket.close", "code": CloseCode.REMOVED_BY_MODERATOR}
+
+
 def test_facilitators_work_the_flags_of_their_own_sessions_only(room):
     from tests.scheduling.factories import client_for, make_session, make_user
 
