@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,8 +29,10 @@ from django.utils import timezone
 
 from moderation.models import AuditEntry, Block, Flag, Sanction
 from moderation.selectors import context_of
-from rooms.backplane import presence_counts
+from rooms.backplane import known_presence_counts
 from rooms.models import CircleSeat, Message, Pseudonym, Room
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +89,17 @@ def _messages_kept_for_moderation(flag_cutoff: datetime) -> set[int]:
 
 
 def _empty_rooms() -> list[str]:
+    """The rooms nobody is in; none when that cannot be known (Redis away, or no Redis and a
+    purge in a process of its own): a retention of 0 must never delete what people still read,
+    nor the message a report is about to name."""
     rooms = list(Room.objects.values_list("slug", flat=True))
-    counts = presence_counts(rooms)
+    counts = known_presence_counts(rooms)
+    if counts is None:
+        logger.warning(
+            "who is in the rooms cannot be read (Redis away, or no Redis): "
+            "nothing is deleted for a retention of 0 this time"
+        )
+        return []
     return [slug for slug in rooms if counts.get(slug, 0) == 0]
 
 

@@ -109,11 +109,19 @@ def backplane_healthy() -> bool:
 
 
 def presence_counts(rooms: list[str]) -> dict[str, int]:
-    """Participants per room across all processes, for the HTTP API (synchronous)."""
+    """Participants per room across all processes, for the HTTP API (synchronous); none
+    counted when they cannot be read (a page shows no count rather than failing)."""
+    return known_presence_counts(rooms) or {}
+
+
+def known_presence_counts(rooms: list[str]) -> dict[str, int] | None:
+    """Participants per room across all processes, or None when this process cannot know:
+    Redis did not answer, or without Redis this process serves no rooms (a purge runner in a
+    process of its own sees nobody, though people may be in every room)."""
     if uses_redis():
         from rooms.backplane.redis import presence_counts_sync
 
         return presence_counts_sync(settings.REDIS_URL, rooms)
-    from rooms.backplane.local import local_presence_counts
+    from rooms.backplane.local import local_presence_counts, serves_rooms
 
-    return local_presence_counts(rooms)
+    return local_presence_counts(rooms) if serves_rooms() else None

@@ -32,6 +32,11 @@ def publish_to_local_backplanes(*, room: str | None, payload: str) -> None:
         backplane.deliver_threadsafe(room=room, payload=payload)
 
 
+def serves_rooms() -> bool:
+    """Whether this process runs rooms (has a started backplane), and so knows who is in them."""
+    return bool(_started)
+
+
 def local_presence_counts(rooms: list[str]) -> dict[str, int]:
     with _lock:
         return {room: sum(_presence.get(room, {}).values()) for room in rooms}

@@ -278,8 +278,9 @@ class RedisBackplane(LoopHandoff):
                 await pubsub.aclose()
 
 
-def presence_counts_sync(url: str, rooms: list[str]) -> dict[str, int]:
-    """Participants per room, for synchronous callers (the HTTP API)."""
+def presence_counts_sync(url: str, rooms: list[str]) -> dict[str, int] | None:
+    """Participants per room, for synchronous callers (the HTTP API, the purge); None if Redis
+    did not answer."""
     if not rooms:
         return {}
     client = _sync_client(url)
@@ -291,7 +292,7 @@ def presence_counts_sync(url: str, rooms: list[str]) -> dict[str, int]:
             totals = pipe.execute()
     except (redis.RedisError, OSError):
         logger.warning("presence counts unavailable: redis did not answer")
-        return {}
+        return None
     return {room: int(total) for room, total in zip(rooms, totals, strict=True)}
 
 
