@@ -234,12 +234,15 @@ def _apply(state: RoomState, *, room_id: int, command: FacilitateFrame) -> str:
 def _close_room(room_id: int, room_slug: str) -> None:
     """End what is running: a scheduled session's current meeting (its room opens again for the
     next one, with a fresh state), or a drop-in room altogether."""
+    from rooms.scheduling.models import GroupSession
     from rooms.scheduling.selectors import current_occurrence_key
     from rooms.scheduling.services.occurrences import occurrence_end_now
 
     current = current_occurrence_key(room_slug, timezone.now())
-    if current is None:
+    if current is not None:
+        session, key = current
+        occurrence_end_now(session=session, key=key)
+    elif not GroupSession.objects.filter(room_id=room_id).exists():
         Room.objects.filter(pk=room_id).update(is_open=False)
-        return
-    session, key = current
-    occurrence_end_now(session=session, key=key)
+    # A session's room past its meeting (a click just after the scheduled end) is not closed:
+    # that would shut the series' next meetings out too. Its people are still sent away.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -342,3 +343,34 @@ async def test_seats_of_people_who_left_are_purged_after_retention(connect, sess
     count = sync_to_async(lambda: CircleSeat.objects.filter(room_id=session.room_id).count())
     await sync_to_async(purge_expired)(now=timezone.now() + timedelta(hours=80))
     assert await count() == 1  # the one still here keeps their seat
+
+
+def test_ending_a_meeting_just_after_its_scheduled_end_keeps_the_series_room(settings):
+    """A click on End a moment after the scheduled end found no current meeting and closed the
+    room itself, which nothing reopens: every later meeting of the series was refused."""
+    from rooms.circle import services
+    from rooms.circle.frames import Action, FacilitateFrame
+    from rooms.scheduling.models import GroupSession
+    from rooms.scheduling.selectors import room_window_state
+    from tests.scheduling.factories import make_session
+
+    settings.REDIS_URL = ""
+    london = ZoneInfo("Europe/London")
+    ended_a_second_ago = (timezone.now() - timedelta(minutes=5, seconds=1)).replace(microsecond=0)
+    # Created a week later (a start must be in the future), then moved back onto this meeting.
+    session = make_session(
+        start=(ended_a_second_ago + timedelta(days=7)).astimezone(london), duration_minutes=5
+    )
+    GroupSession.objects.filter(pk=session.pk).update(start=ended_a_second_ago)
+    session.refresh_from_db()
+
+    services.facilitate(
+        room_id=session.room_id,
+        room_slug=session.room.slug,
+        user_id=session.facilitator_id,
+        command=FacilitateFrame(action=Action.END_SESSION),
+    )
+
+    assert Room.objects.get(pk=session.room_id).is_open
+    next_meeting = session.start + timedelta(days=7)
+    assert room_window_state(session.room.slug, next_meeting).open
