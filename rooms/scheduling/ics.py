@@ -62,7 +62,7 @@ def calendar_bytes(
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", _text(name))
     # vDuration explicitly: icalendar writes a bare timedelta of these properties as "1:00:00".
     calendar.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(REFRESH))
@@ -153,8 +153,8 @@ def _event(
     event.add("created", item.created.astimezone(UTC))
     event.add("last-modified", item.modified.astimezone(UTC))
     event.add("sequence", item.sequence)
-    event.add("summary", item.title)
-    description = f"{item.description}\n\n" if item.description else ""
+    event.add("summary", _text(item.title))
+    description = f"{_text(item.description)}\n\n" if item.description else ""
     event.add("description", f"{description}Join the room: {item.url}")
     event.add("categories", [item.topic])
     event.add("dtstart", start or item.start)
@@ -167,7 +167,14 @@ def _event(
     if not is_cancelled:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", f"{item.title}: the room is open")
+        alarm.add("description", f"{_text(item.title)}: the room is open")
         alarm.add("trigger", timedelta(minutes=-alarm_minutes))
         event.add_component(alarm)
     return event
+
+
+def _text(value: str) -> str:
+    """Text for a property value: icalendar escapes a line feed but writes a lone carriage
+    return as is, which some readers take for a line break, and so for a property of the
+    writer's choosing (a URL, an attachment). Every line break becomes a line feed."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")

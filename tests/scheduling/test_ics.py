@@ -144,3 +144,23 @@ def test_calendar_errors_are_json():
     assert response.json()["detail"]
     response = client_for().get("/api/v1/calendar.ics?topic=not%20a%20slug")
     assert response.status_code == 400 and "topic" in response.json()
+
+
+def test_a_carriage_return_in_stored_text_cannot_start_a_calendar_property():
+    """icalendar escapes a line feed but wrote a lone carriage return as is: a reader that takes
+    it for a line break saw a URL (or an attachment) of the writer's choosing. The API now
+    refuses such text; text stored before is written with line feeds."""
+    from rooms.scheduling.models import GroupSession
+
+    session = make_session(count=2)
+    GroupSession.objects.filter(pk=session.pk).update(
+        title="Tuesday circle\rURL:https://evil.example/track",
+        description="x\rATTACH:https://evil.example/a.exe",
+    )
+    response = client_for().get(f"/api/v1/sessions/{session.pk}.ics")
+    assert response.status_code == 200
+    lines = response.content.decode().replace("\r\n ", "").replace("\r\n", "\n").split("\n")
+    assert not any("\r" in line for line in lines)
+    assert not any(line.startswith(("URL:https://evil", "ATTACH:")) for line in lines)
+    (event,) = Calendar.from_ical(response.content).walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Tuesday circle\nURL:https://evil.example/track"

@@ -245,6 +245,9 @@ BAD_INPUT = [
     ("blank title", {"title": "   "}, "title"),
     ("NUL in title", {"title": "a\x00b"}, "title"),
     ("lone surrogate", {"description": "\ud800"}, "description"),
+    # A lone carriage return could start a property of its own in the calendar export.
+    ("carriage return in a title", {"title": "Tuesday\rURL:https://evil.example"}, "title"),
+    ("control character", {"description": "bell\x07"}, "description"),
     ("topic not a slug", {"topic": "no contact!"}, "topic"),
     ("no duration", {"duration_minutes": None}, "duration_minutes"),
     ("too long a session", {"duration_minutes": 1000}, "duration_minutes"),
@@ -333,3 +336,10 @@ def test_a_patched_recurrence_without_its_frequency_is_a_400_naming_it():
     )
     assert response.status_code == 400
     assert response.json()["recurrence"] == {"frequency": ["This field is required."]}
+
+
+def test_line_breaks_from_any_client_are_stored_as_line_feeds():
+    facilitator = make_user(facilitator=True)
+    response = post(client_for(facilitator), SESSIONS, body(description="Bring tea.\r\nAnd a mug."))
+    assert response.status_code == 201, response.json()
+    assert GroupSession.objects.get().description == "Bring tea.\nAnd a mug."

@@ -7,6 +7,7 @@ no serializer saves anything or reads the database.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,8 +32,27 @@ def no_surrogates(value: str) -> None:
         raise serializers.ValidationError("Text must be valid Unicode.") from None
 
 
+def no_control_characters(value: str) -> None:
+    """Text a person reads, in the API and in calendars: control characters other than a line
+    break or a tab are refused (a carriage return alone could start a new calendar property)."""
+    if _CONTROL.search(value):
+        raise serializers.ValidationError("Text cannot hold control characters.")
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class PlainTextField(serializers.CharField):
+    """Text with line breaks written as line feeds ("\r\n" from some clients)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if isinstance(data, str):
+            data = data.replace("\r\n", "\n")
+        return str(super().to_internal_value(data))
+
+
 def text(**kwargs: Any) -> serializers.CharField:
-    return serializers.CharField(validators=[no_surrogates], **kwargs)
+    return PlainTextField(validators=[no_surrogates, no_control_characters], **kwargs)
 
 
 class LocalDateTimeField(serializers.DateTimeField):
