@@ -15,6 +15,7 @@ from django.utils import timezone
 from moderation.live import announce_flag_on_commit
 from moderation.models import AuditEntry, Flag, Sanction
 from moderation.sanctions import describe_wait, impose
+from rooms.circle.services import seat_kicked
 from rooms.errors import RoomError
 from rooms.events import publish_to_identity
 from rooms.models import Message
@@ -124,6 +125,7 @@ def _apply(
             )
             _tell(author, frame, close_code=CloseCode.REMOVED_BY_MODERATOR)
     elif action == FlagAction.KICK:
+        seat_kicked(room_id=message.room_id, identity_key=author)
         _tell(
             author,
             error_frame(ErrorCode.KICKED),

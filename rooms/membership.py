@@ -136,7 +136,6 @@ async def join_room(
         settled = await in_db(_settle_in)(
             member,
             names=None if named else identity.aliases_in(slug),
-            returning=history_floor is not None,
             confirm=_confirmation(claim),
         )
         member = replace(member, alias=settled.alias)
@@ -206,7 +205,6 @@ def _settle_in(
     member: Member,
     *,
     names: Iterator[str] | None,
-    returning: bool,
     confirm: Callable[[], None] | None,
 ) -> _Settled:
     """Everything read or written once the connection is attached (so that a change made
@@ -226,7 +224,6 @@ def _settle_in(
         room_id=member.room_id,
         identity_key=member.identity_key,
         can_facilitate=member.can_facilitate,
-        returning=returning,
         facilitated=catch_up.facilitated,
     )
     seated_circle = None

@@ -146,6 +146,8 @@ class CircleSeat(models.Model):
     taken_at = models.DateTimeField(default=timezone.now)
     connected = models.BooleanField(default=True)
     left_at = models.DateTimeField(null=True, blank=True)
+    # A moderator sent this person out of the room: while it is locked they cannot come back.
+    kicked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["room", "arrived_at", "id"]

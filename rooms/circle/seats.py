@@ -35,22 +35,20 @@ def entry_snapshot(
     room_id: int,
     identity_key: str,
     can_facilitate: bool,
-    returning: bool,
     facilitated: bool,
 ) -> CircleSnapshot:
     """The room's stored state for a connection being admitted (its outbox already attached).
 
     Synchronous: it runs on the database thread, inside joining's one trip there
     (``rooms.membership``). ``facilitated``: the room has a stored state; one that has none is
-    open and unlocked, and costs no read. Raises ``room_locked`` for a newcomer while the room is
-    locked: facilitators, and people who were here before (a dropped connection coming back),
-    are let in.
+    open and unlocked, and costs no read. Raises ``room_locked`` while the room is locked for
+    anyone but facilitators and people with a seat here (a dropped connection coming back): not
+    for someone whose browser merely visited the room once, nor for someone a moderator kicked.
     """
     if not facilitated:
         return selectors.unfacilitated_snapshot()
     snapshot, locked = selectors.room_snapshot(room_id)
-    newcomer = locked and not can_facilitate and not returning
-    if newcomer and not selectors.has_seat(room_id, identity_key):
+    if locked and not can_facilitate and not selectors.may_come_back(room_id, identity_key):
         raise RoomError(ErrorCode.ROOM_LOCKED)
     return snapshot
 

@@ -69,5 +69,8 @@ def room_snapshot_by_slug(slug: str) -> CircleSnapshot | None:
     return snapshot_of(state) if state is not None else None
 
 
-def has_seat(room_id: int, identity_key: str) -> bool:
-    return CircleSeat.objects.filter(room_id=room_id, identity_key=identity_key).exists()
+def may_come_back(room_id: int, identity_key: str) -> bool:
+    """Whether this person has a seat here that a moderator's kick did not take."""
+    return CircleSeat.objects.filter(
+        room_id=room_id, identity_key=identity_key, kicked_at__isnull=True
+    ).exists()

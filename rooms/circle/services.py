@@ -86,7 +86,7 @@ def seat_arrive(
         )
         if not created:
             CircleSeat.objects.filter(pk=seat.pk).update(
-                connected=True, left_at=None, alias=alias, taken_at=timezone.now()
+                connected=True, left_at=None, kicked_at=None, alias=alias, taken_at=timezone.now()
             )
         circle = circle_of(state)
         arrived = machine.arrive(circle, identity_key)
@@ -100,6 +100,14 @@ def seat_leave(*, room_id: int, identity_key: str) -> None:
     """The participant's last connection to the room closed; their turn waits for the grace."""
     CircleSeat.objects.filter(room_id=room_id, identity_key=identity_key).update(
         connected=False, left_at=timezone.now()
+    )
+
+
+def seat_kicked(*, room_id: int, identity_key: str) -> None:
+    """A moderator sent the participant out: while the room is locked they cannot come back
+    (their connections are closed, which leaves the seat and starts the grace as usual)."""
+    CircleSeat.objects.filter(room_id=room_id, identity_key=identity_key).update(
+        kicked_at=timezone.now()
     )
 
 

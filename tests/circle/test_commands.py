@@ -302,6 +302,44 @@ async def test_a_locked_room_refuses_newcomers_but_not_returners(
     assert await sync_to_async(audit_actions)(session.room_id) == ["circle.lock", "circle.unlock"]
 
 
+async def test_someone_kicked_from_a_locked_room_cannot_come_back_until_it_is_unlocked(
+    connect, connect_user, session_room
+):
+    """A kicked person used to come straight back: their browser had visited the room, which
+    let anyone in while locked. Now only a seat a kick did not take does."""
+    from django.test import Client
+
+    from moderation.models import Flag
+
+    session, facilitator = session_room
+    slug = session.room.slug
+    host, _ = await connect_user(slug, facilitator)
+    (a, _, identity_a), (b, _, _) = await seated(connect, slug, 2)
+    seq = (await a.say("I disagree with all of you about this"))["seq"]
+    await b.receive_type("message")
+    await b.send(type="report", seq=seq, reason="abusive")
+    await b.receive_type("report_ack")
+    await facilitate(host, "lock")
+    await state_where(b, lambda f: f["locked"])
+    flag = await sync_to_async(Flag.objects.get)(message__seq=seq, message__room=session.room)
+    moderator = Client()
+    await sync_to_async(moderator.force_login)(await sync_to_async(make_user)(moderator=True))
+
+    kicked = await sync_to_async(moderator.post)(
+        f"/api/moderation/flags/{flag.pk}/resolve/", {"action": "kick"}
+    )
+
+    assert kicked.status_code == 200
+    assert (await a.receive_type("error"))["code"] == "kicked"
+    assert await a.closed() == CloseCode.REMOVED_BY_MODERATOR
+    _, first = await connect(slug, identity=identity_a)
+    assert first["type"] == "error" and first["code"] == "room_locked"
+    await facilitate(host, "unlock")
+    await state_where(b, lambda f: not f["locked"])
+    _, welcome = await connect(slug, identity=identity_a)
+    assert welcome["type"] == "welcome"
+
+
 async def test_ending_the_session_closes_the_room_for_everyone(connect, connect_user, session_room):
     session, facilitator = session_room
     slug = session.room.slug
